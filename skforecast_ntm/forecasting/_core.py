@@ -1,0 +1,568 @@
+"""The training and sampling core shared by the sktime and sklearn faces.
+
+Split in the GluonTS way: :mod:`skforecast_ntm.networks` holds the network,
+this module holds the data side (encoders, window sampling) and the training
+loop, which is a skorch ``NeuralNet`` fed with whole, vectorised batches.
+
+* :class:`Encoders` learns everything data-dependent at fit time (series and
+  category codes, covariate standardisation, frequency, lags).
+* :class:`PanelArrays` turns a :class:`Panel` into padded arrays and gathers
+  windows for any ``(series, end position)`` pairs in one indexing operation.
+* :class:`DeepARCore` trains the network through skorch and draws sample
+  paths.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import (
+    EarlyStopping,
+    GradientNormClipping,
+    LRScheduler,
+    ProgressBar,
+)
+from skorch.helper import predefined_split
+from skorch.utils import to_tensor
+from torch.utils.data import Dataset
+
+from ..networks import DeepARNetwork, MaskedNegativeLogLikelihood
+from ._features import (
+    FrequencyInfo,
+    extend_grid,
+    make_grid,
+    seasonal_period,
+    time_features,
+    validate_lags,
+)
+from ._panel import Panel, format_ids
+
+__all__ = ["DeepARConfig", "DeepARCore", "Encoders", "PanelArrays"]
+
+
+@dataclass
+class DeepARConfig:
+    """Hyper-parameters of the core (see the estimators for their meaning)."""
+
+    prediction_length: int = 1
+    context_length: int | None = None
+    lags: list | None = None
+    likelihood: str = "student_t"
+    hidden_size: int = 40
+    num_layers: int = 2
+    dropout: float = 0.1
+    use_series_embedding: bool = True
+    embedding_dim: int | None = None
+    static_categorical_columns: list = field(default_factory=list)
+    static_real_columns: list = field(default_factory=list)
+    max_epochs: int = 100
+    batches_per_epoch: int = 50
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 1e-8
+    gradient_clip: float = 10.0
+    early_stopping: bool = True
+    patience: int = 10
+    window_weighting: str = "scale"
+    num_samples: int = 100
+    random_state: int | None = None
+    device: str = "cpu"
+    verbose: int = 0
+
+
+# ---------------------------------------------------------------- encoders
+class Encoders:
+    """Data-dependent state learned at fit time.
+
+    Unknown series and categories map to code 0, whose embedding is trained by
+    randomly masking a small share of the codes during training (cold start).
+    """
+
+    def fit(self, panel: Panel, config: DeepARConfig) -> Encoders:
+        self.info: FrequencyInfo = panel.info
+        self.lags = validate_lags(config.lags, panel.info)
+        self.seasonal_period = seasonal_period(panel.info)
+        self.series_index = pd.Index(panel.keys)
+        self.cat_columns = list(config.static_categorical_columns)
+        self.real_columns = list(config.static_real_columns)
+        self.cat_levels = [
+            pd.Index(pd.unique(panel.static[c].dropna())) for c in self.cat_columns
+        ]
+        reals = self._static_real_raw(panel)
+        self.real_mean = np.nanmean(reals, 0) if reals.size else np.zeros(0)
+        self.real_std = np.nanstd(reals, 0) if reals.size else np.zeros(0)
+        self.real_std = np.where(self.real_std > 0, self.real_std, 1.0)
+        self.x_columns = list(panel.x_columns)
+        if panel.X is not None:
+            flat = panel.X.reshape(-1, panel.X.shape[-1])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self.x_mean = np.nan_to_num(np.nanmean(flat, 0))
+                std = np.nan_to_num(np.nanstd(flat, 0))
+            self.x_std = np.where(std > 0, std, 1.0)
+        else:
+            self.x_mean = self.x_std = np.zeros(0)
+        self.time_feature_count = time_features(panel.grid[:1], panel.info).shape[1]
+        return self
+
+    @property
+    def cardinalities(self) -> list[int]:
+        cards = [len(levels) + 1 for levels in self.cat_levels]
+        return cards
+
+    def _static_real_raw(self, panel: Panel) -> np.ndarray:
+        if not self.real_columns:
+            return np.zeros((panel.n_series, 0))
+        frame = panel.static[self.real_columns]
+        try:
+            return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"static_real_columns {self.real_columns} must be numeric; "
+                "declare text/categorical columns in static_categorical_columns."
+            ) from None
+
+    def static_cat(self, panel: Panel, use_series: bool) -> np.ndarray:
+        cols = []
+        if use_series:
+            cols.append(self.series_index.get_indexer(panel.keys) + 1)
+        for c, levels in zip(self.cat_columns, self.cat_levels, strict=True):
+            cols.append(levels.get_indexer(panel.static[c]) + 1)
+        if not cols:
+            return np.zeros((panel.n_series, 0), dtype=np.int64)
+        return np.column_stack(cols).astype(np.int64)
+
+    def static_real(self, panel: Panel) -> np.ndarray:
+        raw = self._static_real_raw(panel)
+        if np.isnan(raw).any():
+            bad = panel.keys[np.isnan(raw).any(1)]
+            raise ValueError(
+                f"static_real_columns have missing values for series "
+                f"{format_ids(bad)}; impute them before fitting."
+            )
+        return ((raw - self.real_mean) / self.real_std).astype(np.float32)
+
+    def check_x_columns(self, panel: Panel) -> None:
+        if list(panel.x_columns) != self.x_columns:
+            raise ValueError(
+                f"X columns {panel.x_columns} differ from those seen in fit "
+                f"{self.x_columns}; pass the same covariates in fit and predict."
+            )
+
+
+# ------------------------------------------------------------- array side
+class PanelArrays:
+    """Padded arrays of a panel and vectorised window gathering.
+
+    Parameters
+    ----------
+    panel : Panel
+    enc : Encoders
+    pad : int
+        Number of unobserved steps prepended so that every window (history
+        included) has non-negative positions.
+    """
+
+    def __init__(self, panel: Panel, enc: Encoders, pad: int, use_series: bool):
+        self.panel = panel
+        self.pad = pad
+        n, t = panel.y.shape
+        observed = ~np.isnan(panel.y)
+        # forward-fill missing targets (inputs only; they are masked in the loss)
+        pos = np.where(observed, np.arange(t), -1)
+        np.maximum.accumulate(pos, axis=1, out=pos)
+        filled = np.where(pos >= 0, panel.y[np.arange(n)[:, None], pos.clip(0)], 0.0)
+        self.target = np.zeros((n, pad + t), dtype=np.float32)
+        self.target[:, pad:] = filled
+        self.observed = np.zeros((n, pad + t), dtype=np.float32)
+        self.observed[:, pad:] = observed
+        # calendar features on the padded grid
+        if enc.info.kind == "int":
+            start = int(panel.grid[0]) - pad * enc.info.step
+        elif enc.info.kind == "period":
+            start = panel.grid[0] - pad
+        else:
+            start = panel.grid[0] - pad * enc.info.freq
+        full_grid = extend_grid(make_grid(start, start, enc.info), pad + t - 1,
+                                enc.info)
+        self.tf = time_features(full_grid, enc.info)
+        self.first = panel.first + pad  # first row of each series (padded pos)
+        # first observed value (age and window bounds start from it)
+        any_obs = observed.any(1)
+        self.first_obs = np.where(any_obs, observed.argmax(1), t) + pad
+        self.last_obs = np.where(
+            any_obs, t - 1 - observed[:, ::-1].argmax(1), -1
+        ) + pad
+        if panel.X is not None:
+            enc.check_x_columns(panel)
+            x = (panel.X - enc.x_mean) / enc.x_std
+            self.X = np.zeros((n, pad + t, x.shape[-1]), dtype=np.float32)
+            self.X[:, pad:] = np.nan_to_num(x)
+        else:
+            if enc.x_columns:
+                raise ValueError(
+                    f"The model was fitted with covariates {enc.x_columns}; "
+                    "pass X with those columns."
+                )
+            self.X = None
+        self.static_cat = enc.static_cat(panel, use_series)
+        self.static_real = enc.static_real(panel)
+        absval = np.where(observed, np.abs(np.nan_to_num(panel.y)), 0.0)
+        n_obs = observed.sum(1)
+        mean_abs = absval.sum(1) / np.maximum(n_obs, 1)
+        self.series_scale = mean_abs.astype(np.float64)
+        self.fallback_scale = np.where(mean_abs > 0, mean_abs, 1.0).astype(np.float32)
+        self.n_obs = n_obs
+
+    @property
+    def n_dynamic(self) -> int:
+        return self.tf.shape[1] + 1 + (0 if self.X is None else self.X.shape[-1])
+
+    def window(
+        self,
+        idx: np.ndarray,
+        start: np.ndarray,
+        max_lag: int,
+        n_target: int,
+        n_dyn: int,
+    ) -> dict[str, torch.Tensor]:
+        """Gather windows for series ``idx`` starting at padded ``start``.
+
+        ``target``/``observed`` cover ``[start - max_lag, start + n_target)``;
+        ``dynamic`` covers ``[start, start + n_dyn)``. Positions past the end
+        of the arrays must not be requested for the target; dynamic positions
+        past the end raise (covariates are needed there).
+        """
+        tpos = start[:, None] + np.arange(-max_lag, n_target)
+        dpos = start[:, None] + np.arange(n_dyn)
+        rows = idx[:, None]
+        target = self.target[rows, tpos]
+        observed = self.observed[rows, tpos]
+        age = np.log10(2.0 + np.maximum(dpos - self.first_obs[idx, None], 0))
+        dyn = [self.tf[dpos], age[..., None].astype(np.float32)]
+        if self.X is not None:
+            dyn.append(self.X[rows, dpos])
+        return {
+            "target": torch.from_numpy(target),
+            "observed": torch.from_numpy(observed),
+            "dynamic": torch.from_numpy(np.concatenate(dyn, axis=-1)),
+            "static_cat": torch.from_numpy(self.static_cat[idx]),
+            "static_real": torch.from_numpy(self.static_real[idx]),
+            "fallback_scale": torch.from_numpy(self.fallback_scale[idx]),
+        }
+
+
+# ---------------------------------------------------------------- datasets
+#: share of static codes replaced by the "unknown" code 0 in training windows,
+#: so that the unknown embedding is meaningful for cold-start series
+UNKNOWN_CODE_RATE = 0.05
+
+#: sample paths stepped together when predicting: large enough for efficient
+#: matrix products, small enough for the per-step state to stay in cache
+SAMPLE_CHUNK_PATHS = 1 << 14
+
+
+class _TrainWindows(Dataset):
+    """Each item is one whole batch of freshly sampled training windows.
+
+    Series are drawn with probability proportional to their number of valid
+    windows times their weight (their scale for ``window_weighting="scale"``,
+    as in DeepAR), the window end uniformly within the series. Sampling and
+    gathering are single array operations per batch.
+    """
+
+    def __init__(self, arrays, series, lo, hi, weights, batch_size, n_batches,
+                 max_lag, window, seed):
+        self.arrays = arrays
+        self.series, self.lo, self.hi = series, lo, hi
+        p = weights * (hi - lo + 1)
+        self.p = p / p.sum()
+        self.batch_size, self.n_batches = batch_size, n_batches
+        self.max_lag, self.window = max_lag, window
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return self.n_batches
+
+    def __getitem__(self, k):
+        rng = self.rng
+        pick = rng.choice(len(self.series), size=self.batch_size, p=self.p)
+        idx = self.series[pick]
+        end = rng.integers(self.lo[pick], self.hi[pick] + 1)
+        x = self.arrays.window(idx, end - self.window, self.max_lag, self.window,
+                               self.window)
+        cat = x["static_cat"]
+        if cat.shape[1]:
+            drop = torch.from_numpy(rng.random(cat.shape) < UNKNOWN_CODE_RATE)
+            x["static_cat"] = cat.masked_fill(drop, 0)
+        p = self.max_lag
+        y = {"target": x["target"][:, p:], "mask": x["observed"][:, p:]}
+        return x, y
+
+
+class _FixedWindows(Dataset):
+    """Pre-computed batches (the time-ordered validation windows)."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __getitem__(self, k):
+        return self.batches[k]
+
+
+class _DeepARNet(NeuralNet):
+    """skorch net whose loss is the masked negative log-likelihood."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        raw, scale = y_pred
+        y_true = to_tensor(y_true, device=self.device)
+        ll = self.module_.log_likelihood(raw, scale, y_true["target"])
+        return self.criterion_(ll, y_true["mask"])
+
+
+def _rng_context(device: str):
+    devices = [] if torch.device(device).type != "cuda" else [torch.device(device)]
+    return torch.random.fork_rng(devices=devices)
+
+
+def _seeds(random_state) -> tuple[int, int, int]:
+    rs = random_state if isinstance(random_state, np.random.RandomState) else \
+        np.random.RandomState(random_state)
+    a, b, c = rs.randint(0, 2**31 - 1, size=3)
+    return int(a), int(b), int(c)
+
+
+# -------------------------------------------------------------------- core
+class DeepARCore:
+    """Fits the DeepAR network on a :class:`Panel` and samples forecasts.
+
+    Parameters
+    ----------
+    config : DeepARConfig
+    """
+
+    def __init__(self, config: DeepARConfig) -> None:
+        self.config = config
+
+    # ------------------------------------------------------------- geometry
+    @property
+    def context_length(self) -> int:
+        cfg = self.config
+        if cfg.context_length is not None:
+            return int(cfg.context_length)
+        return max(int(cfg.prediction_length), self.enc.seasonal_period, 4)
+
+    @property
+    def max_lag(self) -> int:
+        return max(self.enc.lags)
+
+    @property
+    def pad(self) -> int:
+        return self.max_lag + self.context_length + 1
+
+    def arrays(self, panel: Panel) -> PanelArrays:
+        return PanelArrays(panel, self.enc, self.pad,
+                           self.config.use_series_embedding)
+
+    # ------------------------------------------------------------------ fit
+    def _check_target(self, panel: Panel) -> None:
+        obs = panel.observed()
+        has_rows = panel.last >= 0
+        empty = has_rows & ~obs.any(1)
+        if empty.any():
+            raise ValueError(
+                f"Series {format_ids(panel.keys[empty])} have no observed target "
+                "value (all missing). Drop them, or give each at least one "
+                "observation."
+            )
+        if self.config.likelihood == "negative_binomial":
+            neg = (np.nan_to_num(panel.y) < 0).any(1)
+            if neg.any():
+                raise ValueError(
+                    "likelihood='negative_binomial' needs non-negative counts, but "
+                    f"series {format_ids(panel.keys[neg])} have negative values. "
+                    "Use likelihood='student_t' or 'gaussian' for real-valued data."
+                )
+
+    def _build_network(self) -> DeepARNetwork:
+        cfg, enc = self.config, self.enc
+        cards = enc.cardinalities
+        if cfg.use_series_embedding:
+            cards = [len(enc.series_index) + 1, *cards]
+        dims = None
+        if cfg.embedding_dim is not None:
+            dims = [int(cfg.embedding_dim)] * len(cards)
+        return DeepARNetwork(
+            lags=enc.lags,
+            context_length=self.context_length,
+            n_dynamic=enc.time_feature_count + 1 + len(enc.x_columns),
+            cardinalities=cards,
+            n_static_real=len(enc.real_columns),
+            hidden_size=cfg.hidden_size,
+            num_layers=cfg.num_layers,
+            dropout=cfg.dropout,
+            likelihood=cfg.likelihood,
+            embedding_dims=dims,
+        )
+
+    def fit(self, panel: Panel, *, warm_start: bool = False,
+            epochs: int | None = None) -> DeepARCore:
+        """Train on every series of ``panel`` (from scratch or warm)."""
+        cfg = self.config
+        self._check_target(panel)
+        if not warm_start:
+            self.enc = Encoders().fit(panel, cfg)
+        arr = self.arrays(panel)
+        h, c, p = int(cfg.prediction_length), self.context_length, self.max_lag
+        window = c + h
+        lo_obs, hi = arr.first_obs, arr.last_obs + 1
+        validate = np.zeros(panel.n_series, dtype=bool)
+        if cfg.early_stopping:
+            # time-ordered split: the last `h` steps of each series that keeps
+            # at least `h + 2` earlier steps are held out for validation
+            validate = (hi - h - lo_obs) >= 2
+            if not validate.any():
+                validate[:] = False
+        train_hi = np.where(validate, hi - h, hi)
+        trainable = (train_hi - lo_obs >= 2) & (arr.n_obs >= 2)
+        if not trainable.any():
+            raise ValueError(
+                "No series has at least 2 observed values; DeepAR needs history "
+                "to train on."
+            )
+        ids = panel.keys
+        if (~trainable).any():
+            warnings.warn(
+                f"Series {format_ids(ids[~trainable])} are too short to train on "
+                "(fewer than 2 observed values); they are left out of training "
+                "and forecast by the global model from their own scale.",
+                UserWarning, stacklevel=3,
+            )
+        short = trainable & (hi - lo_obs < c)
+        if short.any():
+            warnings.warn(
+                f"Series {format_ids(ids[short])} are shorter than "
+                f"context_length={c}; their windows are padded with unobserved "
+                "values (masked out of the loss).",
+                UserWarning, stacklevel=3,
+            )
+        series = np.flatnonzero(trainable)
+        lo = np.minimum(lo_obs[series] + 1 + h, train_hi[series])
+        weights = (arr.fallback_scale[series].astype(np.float64)
+                   if cfg.window_weighting == "scale" else np.ones(len(series)))
+        torch_seed, data_seed, self.predict_seed = _seeds(cfg.random_state)
+        train_ds = _TrainWindows(arr, series, lo, train_hi[series], weights,
+                                 int(cfg.batch_size), int(cfg.batches_per_epoch),
+                                 p, window, data_seed)
+        valid_ds = None
+        val_series = np.flatnonzero(validate & trainable)
+        if len(val_series):
+            batches = []
+            bs = max(int(cfg.batch_size), 256)
+            for i in range(0, len(val_series), bs):
+                idx = val_series[i : i + bs]
+                x = arr.window(idx, hi[idx] - window, p, window, window)
+                mask = x["observed"][:, p:].clone()
+                mask[:, :c] = 0.0
+                batches.append((x, {"target": x["target"][:, p:], "mask": mask}))
+            valid_ds = _FixedWindows(batches)
+        with _rng_context(cfg.device):
+            torch.manual_seed(torch_seed)
+            if not warm_start:
+                self.net_ = self._make_net(valid_ds)
+                self.net_.initialize()
+            else:
+                self.net_.set_params(
+                    train_split=None if valid_ds is None
+                    else predefined_split(valid_ds)
+                )
+            n_epochs = int(cfg.max_epochs if epochs is None else epochs)
+            self.net_.partial_fit(train_ds, None, epochs=n_epochs)
+        self.n_train_series = len(series)
+        return self
+
+    def _make_net(self, valid_ds) -> _DeepARNet:
+        cfg = self.config
+        monitor = "valid_loss" if valid_ds is not None else "train_loss"
+        callbacks = [
+            ("grad_clip", GradientNormClipping(gradient_clip_value=cfg.gradient_clip)),
+            ("lr_plateau", LRScheduler(
+                policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+                monitor=monitor, mode="min", factor=0.5,
+                patience=max(1, int(cfg.patience) // 2),
+            )),
+        ]
+        if cfg.early_stopping:
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor=monitor, patience=int(cfg.patience), threshold=1e-4,
+                threshold_mode="rel", load_best=True, sink=_null_sink,
+            )))
+        if cfg.verbose:
+            n_batches = int(cfg.batches_per_epoch) + (
+                0 if valid_ds is None else len(valid_ds))
+            callbacks.append(("progress", ProgressBar(batches_per_epoch=n_batches)))
+        return _DeepARNet(
+            module=self._build_network(),
+            criterion=MaskedNegativeLogLikelihood,
+            optimizer=torch.optim.Adam,
+            optimizer__weight_decay=cfg.weight_decay,
+            lr=cfg.lr,
+            max_epochs=int(cfg.max_epochs),
+            batch_size=int(cfg.batch_size),
+            iterator_train__batch_size=None,
+            iterator_valid__batch_size=None,
+            train_split=None if valid_ds is None else predefined_split(valid_ds),
+            callbacks=callbacks,
+            device=cfg.device,
+            verbose=int(cfg.verbose),
+        )
+
+    # ---------------------------------------------------------------- sample
+    def sample(self, panel: Panel, origin: np.ndarray, horizon: int,
+               num_samples: int | None = None, seed: int | None = None
+               ) -> np.ndarray:
+        """Sample paths for ``horizon`` steps from grid position ``origin``.
+
+        Parameters
+        ----------
+        panel : Panel
+            History (and future covariates): its grid must reach
+            ``origin + horizon - 1`` for every series.
+        origin : ndarray of int, shape (N,)
+            Grid position of each series' first forecast step.
+
+        Returns
+        -------
+        ndarray of shape (N, num_samples, horizon)
+        """
+        cfg = self.config
+        s = int(num_samples or cfg.num_samples)
+        arr = self.arrays(panel)
+        module = self.net_.module_
+        module.eval()
+        c, p = self.context_length, self.max_lag
+        start = np.asarray(origin, dtype=np.int64) + self.pad - c
+        out = np.empty((panel.n_series, s, horizon), dtype=np.float32)
+        chunk = max(1, SAMPLE_CHUNK_PATHS // s)
+        device = cfg.device
+        with _rng_context(device), torch.inference_mode():
+            torch.manual_seed(self.predict_seed if seed is None else seed)
+            for i in range(0, panel.n_series, chunk):
+                idx = np.arange(i, min(i + chunk, panel.n_series))
+                x = arr.window(idx, start[idx], p, c, c + horizon)
+                x = {k: v.to(device) for k, v in x.items()}
+                paths = module.sample(**x, horizon=horizon, num_samples=s)
+                out[idx] = paths.cpu().numpy()
+        return out
+
+
+def _null_sink(*args, **kwargs) -> None:
+    """Silence skorch's early-stopping message (the epoch log says enough)."""

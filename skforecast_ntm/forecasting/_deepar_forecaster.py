@@ -1,0 +1,443 @@
+"""sktime face of the DeepAR core: :class:`DeepARForecaster`."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+from sktime.datatypes import update_data
+from sktime.forecasting.base import BaseForecaster
+
+from ._common import (
+    PARAMETERS_DOC,
+    default_horizon,
+    make_config,
+    point_from_samples,
+    static_columns,
+    validate_params,
+)
+from ._core import DeepARCore
+from ._panel import build_panel, format_ids
+
+__all__ = ["DeepARForecaster"]
+
+_MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
+
+
+class DeepARForecaster(BaseForecaster):
+    __doc__ = f"""DeepAR: a global probabilistic RNN forecaster for sktime.
+
+    One network is trained across every series of a panel (``pd-multiindex``
+    or hierarchical ``pd_multiindex_hier``); a single series works too.
+    Series may have unequal lengths, different start dates and missing
+    values (masked out of the loss). Forecasts are Monte Carlo sample paths
+    from the autoregressive network (Salinas et al., 2020), summarised by
+    ``predict`` (the **median** of the paths by default, see
+    ``point_forecast``), ``predict_quantiles``, ``predict_interval``,
+    ``predict_var`` and ``predict_proba`` (an ``skpro`` ``Empirical``
+    distribution over the sample paths).
+
+    Inputs of the network at each step: lagged targets chosen by frequency,
+    calendar features, the series age, dynamic covariates from ``X`` (known
+    into the future: price, promotion, holidays), an embedding of the series
+    identity and of static categorical metadata, static real features and the
+    log of the DeepAR mean scale.
+
+    Cold start: ``pretrain`` on a panel, then ``fit`` on series the network
+    never saw (no retraining) and ``predict``. ``update`` appends new
+    observations and conditions on them; it retrains only when
+    ``update_epochs > 0``.
+
+    Parameters
+    ----------{PARAMETERS_DOC}
+    Attributes
+    ----------
+    core_ : DeepARCore
+        The trained core (network, encoders, skorch net in ``core_.net_``).
+    pretrained_core_ : DeepARCore
+        Set by ``pretrain``; ``fit`` then reuses it without retraining.
+    training_history_ : pandas.DataFrame
+        Per-epoch train/validation loss, learning rate and duration.
+
+    See Also
+    --------
+    DeepARRegressor : the same model as a scikit-learn regressor.
+
+    Examples
+    --------
+    >>> from sktime.utils._testing.hierarchical import _make_hierarchical
+    >>> from skforecast_ntm import DeepARForecaster
+    >>> y = _make_hierarchical(hierarchy_levels=(3,), min_timepoints=40,
+    ...                        max_timepoints=40, random_state=0)
+    >>> f = DeepARForecaster(prediction_length=4, max_epochs=2,
+    ...                      batches_per_epoch=5, hidden_size=8, random_state=0)
+    >>> f = f.fit(y)
+    >>> y_pred = f.predict(fh=[1, 2, 3, 4])
+    >>> y_pred.shape
+    (12, 1)
+    >>> q = f.predict_quantiles(fh=[1, 2], alpha=[0.1, 0.5, 0.9])
+    >>> q.shape
+    (6, 3)
+    """
+
+    _tags = {
+        "authors": ["skforecast_ntm developers"],
+        "maintainers": ["skforecast_ntm developers"],
+        "python_dependencies": ["torch", "skorch"],
+        "y_inner_mtype": _MTYPES,
+        "X_inner_mtype": _MTYPES,
+        "capability:multivariate": False,
+        "capability:exogenous": True,
+        "capability:insample": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
+        "capability:missing_values": True,
+        "capability:unequal_length": True,
+        "capability:update": True,
+        "capability:pretrain": True,
+        "pretrain:fitted_params": ["pretrained_core_"],
+        "requires-fh-in-fit": False,
+        "X-y-must-have-same-index": False,
+        "fit_is_empty": False,
+        "capability:categorical_in_X": True,
+        "capability:random_state": True,
+        # the network steps through every period, so X must be contiguous
+        "capability:non_contiguous_X": False,
+    }
+
+    # the forecaster keeps its own history (``_hist_y``/``_hist_X``), so the
+    # base class need not remember data (the sktime 1.3 default)
+    _config = {"remember_data": False}
+
+    def __init__(
+        self,
+        prediction_length=None,
+        context_length=None,
+        lags=None,
+        freq=None,
+        likelihood="student_t",
+        hidden_size=40,
+        num_layers=2,
+        dropout=0.1,
+        use_series_embedding=True,
+        embedding_dim=None,
+        static_categorical_columns=None,
+        static_real_columns=None,
+        max_epochs=100,
+        batches_per_epoch=50,
+        batch_size=32,
+        lr=1e-3,
+        weight_decay=1e-8,
+        gradient_clip=10.0,
+        early_stopping=True,
+        patience=10,
+        window_weighting="scale",
+        num_samples=100,
+        point_forecast="median",
+        update_epochs=0,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.prediction_length = prediction_length
+        self.context_length = context_length
+        self.lags = lags
+        self.freq = freq
+        self.likelihood = likelihood
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.use_series_embedding = use_series_embedding
+        self.embedding_dim = embedding_dim
+        self.static_categorical_columns = static_categorical_columns
+        self.static_real_columns = static_real_columns
+        self.max_epochs = max_epochs
+        self.batches_per_epoch = batches_per_epoch
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.window_weighting = window_weighting
+        self.num_samples = num_samples
+        self.point_forecast = point_forecast
+        self.update_epochs = update_epochs
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        super().__init__()
+        # data memory of the base class (off by default, see _config)
+        self._y = None
+        self._X = None
+
+    # ------------------------------------------------------------- training
+    def _panel(self, y, X, info=None, min_end=None):
+        return build_panel(
+            y, X, info=info, freq=self.freq,
+            static_columns=static_columns(self), min_end=min_end,
+        )
+
+    def _train_core(self, y, X, fh) -> DeepARCore:
+        validate_params(self)
+        _check_X_complete(X, static_columns(self))
+        panel = self._panel(y, X)
+        if self.prediction_length is not None:
+            horizon = int(self.prediction_length)
+        elif fh is not None and fh.is_relative and len(fh) and max(fh) >= 1:
+            horizon = int(max(fh))
+        elif fh is not None and not fh.is_relative:
+            horizon = int(max(fh.to_relative(self.cutoff)))
+        else:
+            horizon = default_horizon(panel.info)
+        core = DeepARCore(make_config(self, max(horizon, 1)))
+        core.fit(panel)
+        return core
+
+    def _pretrain(self, y, X=None, fh=None):
+        y = _stack_columns(y)
+        self.pretrained_core_ = self._train_core(y, X, fh)
+        return self
+
+    def _pretrain_update(self, y, X=None, fh=None):
+        y = _stack_columns(y)
+        validate_params(self)
+        core = self.pretrained_core_
+        panel = self._panel(y, X, info=core.enc.info)
+        core.fit(panel, warm_start=True, epochs=self.max_epochs)
+        return self
+
+    def _fit(self, y, X=None, fh=None):
+        if X is not None:
+            _check_X_complete(X, static_columns(self))
+        self._hist_y, self._hist_X = y, X
+        if self._state == "pretrained" and hasattr(self, "pretrained_core_"):
+            validate_params(self)
+            self.core_ = self.pretrained_core_
+            # conditioning only: validate the new data against the encoders
+            _ = self._panel(y, X, info=self.core_.enc.info)
+        else:
+            self.core_ = self._train_core(y, X, fh)
+        return self
+
+    def _update(self, y, X=None, update_params=True):
+        self._hist_y = update_data(self._hist_y, y)
+        if X is not None:
+            self._hist_X = update_data(self._hist_X, X)
+        if update_params and self.update_epochs > 0:
+            if self.core_ is getattr(self, "pretrained_core_", None):
+                self.core_ = copy.deepcopy(self.core_)
+            panel = self._panel(self._hist_y, self._hist_X, info=self.core_.enc.info)
+            self.core_.fit(panel, warm_start=True, epochs=self.update_epochs)
+        return self
+
+    @property
+    def training_history_(self) -> pd.DataFrame:
+        """Per-epoch losses of the last training run."""
+        hist = self.core_.net_.history
+        cols = ["epoch", "train_loss", "valid_loss", "dur"]
+        rows = [{c: h.get(c, np.nan) for c in cols} for h in hist]
+        return pd.DataFrame(rows, columns=cols)
+
+    # ------------------------------------------------------------ sampling
+    def _sample(self, fh, X):
+        """Sample paths ``(N, S, len(fh))`` and the output index."""
+        core = self.core_
+        info = core.enc.info
+        cut = self.cutoff[0]
+        # positions are computed on the model's own grid, so that panels
+        # whose index carries no freq still work
+        if fh.is_relative:
+            steps = np.asarray(fh.to_pandas(), dtype=np.int64)
+            min_end = _step_after(cut, int(max(steps.max(), 1)), info)
+        else:
+            fh_idx = fh.to_pandas()
+            min_end = max(fh_idx.max(), cut)
+        if core.enc.x_columns and X is None:
+            raise ValueError(
+                f"The forecaster was fitted with covariates {core.enc.x_columns}; "
+                "pass X with rows for every forecast period."
+            )
+        X_all = self._hist_X
+        if X is not None:
+            X_all = X if X_all is None else update_data(X_all, X)
+        panel = self._panel(self._hist_y, X_all, info=info, min_end=min_end)
+        cut_pos = int(panel.grid.get_loc(cut))
+        if not fh.is_relative:
+            steps = panel.grid.get_indexer(fh_idx) - cut_pos
+            steps[panel.grid.get_indexer(fh_idx) < 0] = 0
+        if (steps < 1).any():
+            raise ValueError(
+                f"fh contains steps {sorted(set(steps[steps < 1].tolist()))} at or "
+                "before the cutoff (or off the series' frequency); "
+                "DeepARForecaster forecasts only after the cutoff (in-sample "
+                "prediction is not supported)."
+            )
+        horizon = int(steps.max())
+        fh_abs = panel.grid[cut_pos + steps]
+        origin = cut_pos + 1
+        if core.enc.x_columns:
+            _check_future_X(panel, origin, horizon)
+        samples = core.sample(panel, np.full(panel.n_series, origin), horizon)
+        return samples[:, :, steps - 1], panel, fh_abs
+
+    def _index(self, panel, fh_abs) -> pd.Index:
+        names = list(self._hist_y.index.names)
+        if panel.single:
+            return pd.Index(fh_abs, name=names[-1])
+        n_t = len(fh_abs)
+        keys = panel.keys
+        if isinstance(keys, pd.MultiIndex):
+            levels = [np.repeat(keys.get_level_values(i), n_t)
+                      for i in range(keys.nlevels)]
+        else:
+            levels = [np.repeat(np.asarray(keys, dtype=object), n_t)]
+        time = pd.Index(fh_abs).take(np.tile(np.arange(n_t), len(keys)))
+        return pd.MultiIndex.from_arrays([*levels, time], names=names)
+
+    @property
+    def _varname(self):
+        return self._hist_y.columns[0]
+
+    def _predict(self, fh, X=None):
+        samples, panel, fh_abs = self._sample(fh, X)
+        point = point_from_samples(samples, self.point_forecast)
+        return pd.DataFrame(point.reshape(-1, 1), index=self._index(panel, fh_abs),
+                            columns=[self._varname])
+
+    def _predict_quantiles(self, fh, X, alpha):
+        samples, panel, fh_abs = self._sample(fh, X)
+        q = np.quantile(samples, alpha, axis=1)  # (A, N, H)
+        values = np.moveaxis(q, 0, -1).reshape(-1, len(alpha))
+        cols = pd.MultiIndex.from_product([[self._varname], alpha])
+        return pd.DataFrame(values, index=self._index(panel, fh_abs), columns=cols)
+
+    def _predict_var(self, fh, X=None, cov=False):
+        samples, panel, fh_abs = self._sample(fh, X)
+        var = samples.var(axis=1, ddof=1) if samples.shape[1] > 1 else \
+            np.zeros(samples.shape[::2])
+        return pd.DataFrame(var.reshape(-1, 1), index=self._index(panel, fh_abs),
+                            columns=[self._varname])
+
+    def _predict_proba(self, fh, X, marginal=True):
+        from skpro.distributions import Empirical
+
+        samples, panel, fh_abs = self._sample(fh, X)
+        index = self._index(panel, fh_abs)
+        n, s, h = samples.shape
+        values = np.moveaxis(samples, 1, 0).reshape(-1, 1)  # sample-major
+        sample_ids = np.repeat(np.arange(s), n * h)
+        if isinstance(index, pd.MultiIndex):
+            levels = [
+                pd.Index(index.get_level_values(i)).take(
+                    np.tile(np.arange(len(index)), s))
+                for i in range(index.nlevels)
+            ]
+            spl_index = pd.MultiIndex.from_arrays(
+                [sample_ids, *levels], names=["sample", *index.names]
+            )
+        else:
+            spl_index = pd.MultiIndex.from_arrays(
+                [sample_ids, index.take(np.tile(np.arange(len(index)), s))],
+                names=["sample", index.name],
+            )
+        spl = pd.DataFrame(values, index=spl_index, columns=[self._varname])
+        return Empirical(spl, time_indep=marginal, index=index,
+                         columns=pd.Index([self._varname]))
+
+    def predict_summary(self, fh=None, X=None, quantiles=(0.1, 0.5, 0.9)):
+        """Mean and quantiles of the forecast from a single set of sample paths.
+
+        A convenience for reports (Amazon Forecast's P10/P50/P90 export):
+        one sampling pass instead of one per method.
+
+        Parameters
+        ----------
+        fh : int, list or ForecastingHorizon, optional
+            Defaults to the ``fh`` given to ``fit``.
+        X : pandas.DataFrame, optional
+            Future covariates, as for ``predict``.
+        quantiles : sequence of float
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``mean`` and ``p10``, ``p50``, ... (one per quantile),
+            indexed like ``predict``.
+        """
+        self.check_is_fitted()
+        fh = self._check_fh(fh)
+        X_inner = None
+        if X is not None:
+            X_inner, _ = self._check_X_y(X=X)
+        samples, panel, fh_abs = self._sample(fh, X_inner)
+        cols = {"mean": samples.mean(axis=1).ravel()}
+        for q in quantiles:
+            cols[f"p{round(100 * q):d}"] = np.quantile(samples, q, axis=1).ravel()
+        return pd.DataFrame(cols, index=self._index(panel, fh_abs))
+
+    # --------------------------------------------------------------- tests
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Tiny configurations for sktime's conformance suite."""
+        base = {
+            "max_epochs": 1,
+            "batches_per_epoch": 2,
+            "batch_size": 8,
+            "hidden_size": 4,
+            "num_layers": 1,
+            "num_samples": 10,
+            "random_state": 0,
+        }
+        return [
+            {**base, "prediction_length": 3},
+            {**base, "likelihood": "gaussian", "lags": [1, 2],
+             "context_length": 4, "early_stopping": False,
+             "point_forecast": "mean"},
+        ]
+
+
+# ------------------------------------------------------------------ helpers
+def _stack_columns(y: pd.DataFrame) -> pd.DataFrame:
+    """Pretraining data with several columns: each column is its own series."""
+    if y.shape[1] <= 1:
+        return y
+    frames = {c: y[[c]].set_axis(["y"], axis=1) for c in y.columns}
+    return pd.concat(frames, names=["__column__"])
+
+
+def _check_X_complete(X, static_cols) -> None:
+    if X is None:
+        return
+    na = X.isna().any()
+    bad = [c for c in na[na].index]
+    if bad:
+        raise ValueError(
+            f"X column(s) {bad} have missing values; DeepAR needs covariates at "
+            "every step. Impute them first (e.g. sktime's Imputer in a "
+            "ForecastingPipeline)."
+        )
+
+
+def _step_after(cutoff, n: int, info):
+    if info.kind == "int":
+        return cutoff + n * info.step
+    if info.kind == "period":
+        return cutoff + n
+    return cutoff + n * info.freq
+
+
+def _check_future_X(panel, origin: int, horizon: int) -> None:
+    block = panel.X[:, origin : origin + horizon, :]
+    missing = np.isnan(block).any(axis=2)
+    if missing.any():
+        periods = panel.grid[origin : origin + horizon][missing.any(0)]
+        series = panel.keys[missing.any(1)]
+        raise ValueError(
+            "X has no values for the forecast periods "
+            f"{[str(p) for p in periods[:10]]} of series {format_ids(series)}. "
+            "DeepAR steps through every period, so X must cover each period "
+            "from the cutoff up to the last step of fh: pass X rows for them."
+        )
+

@@ -1,0 +1,281 @@
+"""Long-format panels <-> regular ``(series, time)`` grids.
+
+A :class:`Panel` holds every series of a panel on one regular time grid, so
+that windows, scaling and features are plain array operations. Conversions
+validate the input and raise errors that name the offending series/columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._features import FrequencyInfo, extend_grid, infer_frequency, make_grid
+
+__all__ = ["Panel", "build_panel", "as_multiindex", "format_ids"]
+
+SINGLE_KEY = "__series__"
+
+
+def format_ids(ids: Sequence, limit: int = 10) -> str:
+    """Readable, truncated list of series ids for messages."""
+    ids = list(ids)
+    shown = ", ".join(repr(i) for i in ids[:limit])
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return f"[{shown}{more}]"
+
+
+@dataclass
+class Panel:
+    """A panel of series on a regular grid.
+
+    Attributes
+    ----------
+    keys : pd.Index
+        Series identifiers (``N``), a MultiIndex for hierarchical panels.
+    grid : pd.Index
+        Regular time grid (``T``).
+    info : FrequencyInfo
+    y : ndarray of shape (N, T)
+        Target, NaN where missing or outside the series.
+    first, last : ndarray of shape (N,)
+        Grid positions of each series' first and last row (``last = -1`` for
+        series that have only covariate rows).
+    X : ndarray of shape (N, T, F) or None
+        Dynamic covariates, NaN where not given.
+    x_columns : list of str
+    static : pd.DataFrame
+        Static columns, one row per series (index aligned with ``keys``).
+    """
+
+    keys: pd.Index
+    grid: pd.Index
+    info: FrequencyInfo
+    y: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    X: np.ndarray | None = None
+    x_columns: list = field(default_factory=list)
+    static: pd.DataFrame | None = None
+    single: bool = False
+    y_name: str = "y"
+
+    @property
+    def n_series(self) -> int:
+        return len(self.keys)
+
+    def observed(self) -> np.ndarray:
+        return ~np.isnan(self.y)
+
+
+def as_multiindex(frame: pd.DataFrame | pd.Series) -> tuple[pd.DataFrame, bool]:
+    """Ensure a (instance..., time) MultiIndex; returns (frame, was_single)."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    if isinstance(frame.index, pd.MultiIndex):
+        return frame, False
+    out = frame.copy()
+    out.index = pd.MultiIndex.from_arrays(
+        [np.full(len(frame), SINGLE_KEY, dtype=object), frame.index],
+        names=["__instance__", frame.index.name],
+    )
+    return out, True
+
+
+def _instance_keys(index: pd.MultiIndex) -> pd.Index:
+    if index.nlevels == 2:
+        return index.get_level_values(0)
+    return index.droplevel(-1)
+
+
+def _check_order(codes: np.ndarray, pos: np.ndarray, uniques: pd.Index, what: str):
+    """Duplicate or unsorted stamps within a series -> ValueError."""
+    if len(codes) < 2:
+        return
+    lex = np.lexsort((pos, codes))
+    c, p = codes[lex], pos[lex]
+    dup = (c[1:] == c[:-1]) & (p[1:] == p[:-1])
+    if dup.any():
+        bad = uniques[np.unique(c[1:][dup])]
+        raise ValueError(
+            f"Duplicate time stamps within series {format_ids(bad)} of {what}. "
+            "Each (series, time) pair must appear once: aggregate duplicates "
+            "first, e.g. df.groupby([id, time]).sum()."
+        )
+    order = np.argsort(codes, kind="stable")
+    c, p = codes[order], pos[order]
+    same = c[1:] == c[:-1]
+    unsorted = same & (p[1:] < p[:-1])
+    if unsorted.any():
+        bad = uniques[np.unique(c[1:][unsorted])]
+        raise ValueError(
+            f"Time stamps of series {format_ids(bad)} of {what} are not sorted. "
+            "Sort the rows by series and time first, e.g. df.sort_index()."
+        )
+
+
+def _numeric_values(frame: pd.DataFrame, what: str) -> np.ndarray:
+    bad = [
+        c for c in frame.columns
+        if not (pd.api.types.is_numeric_dtype(frame[c]) or
+                pd.api.types.is_bool_dtype(frame[c]))
+    ]
+    if bad:
+        raise TypeError(
+            f"{what} column(s) {bad} are not numeric (dtypes "
+            f"{[str(frame[c].dtype) for c in bad]}). Encode them as numbers "
+            "first (e.g. one-hot), or declare them in static_categorical_columns."
+        )
+    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def build_panel(
+    y: pd.DataFrame,
+    X: pd.DataFrame | None = None,
+    *,
+    info: FrequencyInfo | None = None,
+    freq=None,
+    static_columns: Sequence[str] = (),
+    keys: pd.Index | None = None,
+    grid_start=None,
+    min_end=None,
+    extra_steps: int = 0,
+    check_order: bool = True,
+) -> Panel:
+    """Build a :class:`Panel` from sktime-style frames.
+
+    Parameters
+    ----------
+    y : pd.DataFrame
+        One numeric column, index ``(instance..., time)`` or a plain time index
+        (single series).
+    X : pd.DataFrame, optional
+        Covariates with the same kind of index; rows may extend beyond ``y``
+        (future periods).
+    info : FrequencyInfo, optional
+        Known frequency (from fit); inferred when None.
+    static_columns : sequence of str
+        Columns of ``X`` that are static per series; they are moved to
+        ``Panel.static`` (first non-missing value of each series).
+    keys : pd.Index, optional
+        Order of series; defaults to sorted unique instance keys of ``y``.
+    grid_start : scalar, optional
+        Force the grid to start at this time (default: earliest row).
+    min_end : scalar, optional
+        The grid reaches at least this time (e.g. the last forecast period).
+    extra_steps : int
+        Extend the grid this many steps past the last row.
+    """
+    y, single = as_multiindex(y)
+    if y.shape[1] != 1:
+        raise ValueError(
+            f"y must have exactly one target column, got {list(y.columns)}; "
+            "the forecaster is univariate per series (stack several targets "
+            "as separate series)."
+        )
+    y_name = y.columns[0]
+    y_vals = _numeric_values(y, "Target")[:, 0]
+    y_keys = _instance_keys(y.index)
+    y_times = y.index.get_level_values(-1)
+    if X is not None:
+        X, _ = as_multiindex(X)
+        x_keys = _instance_keys(X.index)
+        x_times = X.index.get_level_values(-1)
+        all_times = y_times.append(x_times)
+    else:
+        all_times = y_times
+
+    if keys is None:
+        keys = y_keys.unique().sort_values()
+    else:
+        extra = y_keys.unique().difference(keys)
+        if len(extra):
+            keys = keys.append(extra)
+    y_codes = keys.get_indexer(y_keys)
+
+    if info is None:
+        info = infer_frequency(y_times, y_codes, freq=freq)
+    if info.kind == "period" and not isinstance(all_times, pd.PeriodIndex):
+        raise TypeError(
+            "The time index changed type: the model was fitted on a PeriodIndex "
+            f"but got {type(all_times).__name__}."
+        )
+    start = all_times.min() if grid_start is None else grid_start
+    end = all_times.max() if min_end is None else max(all_times.max(), min_end)
+    grid = make_grid(start, end, info)
+    grid = extend_grid(grid, extra_steps, info)
+    y_pos = grid.get_indexer(y_times)
+    if (y_pos < 0).any():
+        bad = y_times[y_pos < 0][:3]
+        raise ValueError(
+            f"Time stamps {list(map(str, bad))} of y are not on the regular grid "
+            f"of frequency {info.freq or info.step!r}. Resample the series to a "
+            "regular frequency, or pass `freq=`."
+        )
+    if check_order:
+        _check_order(y_codes, y_pos, keys, "y")
+
+    n, t = len(keys), len(grid)
+    yg = np.full((n, t), np.nan)
+    yg[y_codes, y_pos] = y_vals
+    first = np.full(n, t, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(first, y_codes, y_pos)
+    np.maximum.at(last, y_codes, y_pos)
+
+    static = pd.DataFrame(index=keys)
+    xg, x_columns = None, []
+    if X is not None:
+        x_codes = keys.get_indexer(x_keys)
+        unknown = x_codes < 0
+        if unknown.any():
+            raise ValueError(
+                f"X has rows for series {format_ids(pd.unique(x_keys[unknown]))} "
+                "that are not in y."
+            )
+        missing_static = [c for c in static_columns if c not in X.columns]
+        if missing_static:
+            raise ValueError(
+                f"Static column(s) {missing_static} are not columns of X "
+                f"(columns: {list(X.columns)})."
+            )
+        if static_columns:
+            static = _static_from(X[list(static_columns)], x_codes, keys)
+        dyn = X.drop(columns=list(static_columns))
+        x_columns = [str(c) for c in dyn.columns]
+        if x_columns:
+            x_pos = grid.get_indexer(x_times)
+            if (x_pos < 0).any():
+                bad = x_times[x_pos < 0][:3]
+                raise ValueError(
+                    f"Time stamps {list(map(str, bad))} of X are not on the grid "
+                    f"of frequency {info.freq or info.step!r}."
+                )
+            if check_order:
+                _check_order(x_codes, x_pos, keys, "X")
+            xg = np.full((n, t, len(x_columns)), np.nan)
+            xg[x_codes, x_pos] = _numeric_values(dyn, "X")
+    return Panel(
+        keys=keys, grid=grid, info=info, y=yg, first=first, last=last, X=xg,
+        x_columns=x_columns, static=static, single=single, y_name=y_name,
+    )
+
+
+def _static_from(frame: pd.DataFrame, codes: np.ndarray, keys: pd.Index):
+    """One row per series: the first non-missing value; errors if not static."""
+    grouped = frame.groupby(codes, sort=True)
+    varying = grouped.nunique(dropna=True).max()
+    varying = list(varying[varying > 1].index)
+    if varying:
+        raise ValueError(
+            f"Static column(s) {varying} change value within a series; a static "
+            "feature must be constant per series (use it as a dynamic "
+            "covariate instead)."
+        )
+    first = grouped.first()
+    out = pd.DataFrame(index=keys, columns=frame.columns, dtype=object)
+    out.iloc[first.index.to_numpy()] = first.to_numpy()
+    return out.infer_objects()

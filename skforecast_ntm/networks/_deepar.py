@@ -1,0 +1,291 @@
+"""The DeepAR network (Salinas et al. 2020) as a pure ``torch.nn.Module``.
+
+Tensors, for a batch of ``B`` windows of ``W = C + H`` steps (``C`` context,
+``H`` horizon during training) preceded by ``P = max(lags)`` steps of history
+so that every lag is available:
+
+``target``       ``(B, P + W)`` float, missing values already filled (any
+                  finite value; they are masked out of the loss and scale)
+``observed``     ``(B, P + W)`` float 0/1, 1 where ``target`` was observed
+``dynamic``      ``(B, W, F)`` float time-varying inputs known in advance
+                  (calendar features, age, covariates)
+``static_cat``   ``(B, n_cat)`` long, index 0 = unknown category
+``static_real``  ``(B, n_real)`` float
+``fallback_scale`` ``(B,)`` float, used when the context has no observed
+                  non-zero value
+
+At each step the LSTM sees the scaled lagged targets, the lag-1 observed
+indicator, the dynamic features, the static embeddings, the static reals and
+``log(scale)``; its output parametrises the distribution of the target at that
+step. No pandas here: the data pipeline lives in ``skforecast_ntm.forecasting``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ._likelihoods import make_likelihood_head
+
+__all__ = ["DeepARNetwork", "embedding_dim_for"]
+
+
+def embedding_dim_for(cardinality: int) -> int:
+    """Default embedding size: ``min(50, (cardinality + 1) // 2)``, at least 1."""
+    return max(1, min(50, (cardinality + 1) // 2))
+
+
+class DeepARNetwork(nn.Module):
+    """Autoregressive RNN producing a distribution per time step.
+
+    Parameters
+    ----------
+    lags : sequence of int
+        Positive lags of the target fed as inputs (must include 1).
+    context_length : int
+        Number of window steps used to compute the scale (the conditioning
+        range).
+    n_dynamic : int
+        Number of dynamic features.
+    cardinalities : sequence of int
+        Number of levels of each static categorical feature, *including* the
+        unknown level 0.
+    n_static_real : int
+        Number of static real features.
+    hidden_size, num_layers, dropout : int, int, float
+        LSTM size; ``dropout`` applies between LSTM layers.
+    likelihood : str
+        ``"student_t"``, ``"gaussian"`` or ``"negative_binomial"``.
+    embedding_dims : sequence of int, optional
+        Embedding sizes; default :func:`embedding_dim_for` of each cardinality.
+    min_scale : float
+        Floor of the scale.
+    """
+
+    def __init__(
+        self,
+        lags: Sequence[int],
+        context_length: int,
+        n_dynamic: int,
+        cardinalities: Sequence[int] = (),
+        n_static_real: int = 0,
+        hidden_size: int = 40,
+        num_layers: int = 2,
+        dropout: float = 0.1,
+        likelihood: str = "student_t",
+        embedding_dims: Sequence[int] | None = None,
+        min_scale: float = 1e-10,
+    ) -> None:
+        super().__init__()
+        lags = [int(lag) for lag in lags]
+        if not lags or min(lags) < 1 or 1 not in lags:
+            raise ValueError(f"lags must be positive and include 1, got {lags}.")
+        self.context_length = int(context_length)
+        self.max_lag = max(lags)
+        self.min_scale = float(min_scale)
+        self.register_buffer("lags", torch.tensor(sorted(set(lags)), dtype=torch.long))
+        if embedding_dims is None:
+            embedding_dims = [embedding_dim_for(c) for c in cardinalities]
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(int(c), int(d))
+            for c, d in zip(cardinalities, embedding_dims, strict=True)
+        )
+        n_emb = int(sum(embedding_dims))
+        self.n_static_real = int(n_static_real)
+        self.n_dynamic = int(n_dynamic)
+        input_size = len(self.lags) + 1 + n_dynamic + n_emb + n_static_real + 1
+        self.rnn = nn.LSTM(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout if num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.head = make_likelihood_head(likelihood, hidden_size)
+
+    # ------------------------------------------------------------------ pieces
+    def compute_scale(
+        self,
+        target: torch.Tensor,
+        observed: torch.Tensor,
+        fallback_scale: torch.Tensor,
+    ) -> torch.Tensor:
+        """Mean absolute observed value over the context, shape ``(B,)``."""
+        p, c = self.max_lag, self.context_length
+        ctx = target[:, p : p + c].abs() * observed[:, p : p + c]
+        n_obs = observed[:, p : p + c].sum(1)
+        scale = ctx.sum(1) / n_obs.clamp(min=1.0)
+        scale = torch.where(scale > 0, scale, fallback_scale)
+        return scale.clamp(min=self.min_scale)
+
+    def static_features(
+        self, static_cat: torch.Tensor, static_real: torch.Tensor, scale: torch.Tensor
+    ) -> torch.Tensor:
+        """Static inputs repeated at every step: embeddings, reals, log-scale."""
+        parts = [emb(static_cat[:, j]) for j, emb in enumerate(self.embeddings)]
+        if self.n_static_real:
+            parts.append(static_real)
+        parts.append(torch.log(scale).unsqueeze(-1))
+        return torch.cat(parts, dim=-1)
+
+    def _lag_inputs(
+        self,
+        target: torch.Tensor,
+        observed: torch.Tensor,
+        positions: torch.Tensor,
+        scale: torch.Tensor,
+    ) -> torch.Tensor:
+        """Scaled lags and lag-1 observed flag at ``positions`` -> (B, T, L + 1)."""
+        idx = positions.unsqueeze(-1) - self.lags  # (T, L)
+        lagged = target[:, idx] / scale[:, None, None]
+        obs1 = observed[:, positions - 1].unsqueeze(-1)
+        return torch.cat([lagged, obs1], dim=-1)
+
+    # ----------------------------------------------------------------- forward
+    def forward(
+        self,
+        target: torch.Tensor,
+        observed: torch.Tensor,
+        dynamic: torch.Tensor,
+        static_cat: torch.Tensor,
+        static_real: torch.Tensor,
+        fallback_scale: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced pass over the window.
+
+        Returns
+        -------
+        raw : torch.Tensor
+            ``(B, W, n_params)`` unconstrained distribution parameters for the
+            target at each window step.
+        scale : torch.Tensor
+            ``(B,)`` the scale used.
+        """
+        raw, scale, _ = self._unroll(
+            target, observed, dynamic, static_cat, static_real, fallback_scale
+        )
+        return raw, scale
+
+    def _unroll(
+        self, target, observed, dynamic, static_cat, static_real, fallback_scale
+    ):
+        p = self.max_lag
+        w = dynamic.shape[1]
+        scale = self.compute_scale(target, observed, fallback_scale)
+        positions = torch.arange(p, p + w, device=target.device)
+        lag_in = self._lag_inputs(target, observed, positions, scale)
+        static = self.static_features(static_cat, static_real, scale)
+        static = static.unsqueeze(1).expand(-1, w, -1)
+        inputs = torch.cat([lag_in, dynamic, static], dim=-1)
+        out, state = self.rnn(inputs)
+        return self.head(out), scale, state
+
+    def log_likelihood(
+        self, raw: torch.Tensor, scale: torch.Tensor, target: torch.Tensor
+    ) -> torch.Tensor:
+        """Log-density of ``target`` (``(B, W)``) under the predicted params."""
+        distr = self.head.distribution(raw, scale.unsqueeze(-1))
+        return distr.log_prob(target)
+
+    @torch.no_grad()
+    def sample(
+        self,
+        target: torch.Tensor,
+        observed: torch.Tensor,
+        dynamic: torch.Tensor,
+        static_cat: torch.Tensor,
+        static_real: torch.Tensor,
+        fallback_scale: torch.Tensor,
+        horizon: int,
+        num_samples: int,
+    ) -> torch.Tensor:
+        """Draw sample paths for the ``horizon`` steps after the context.
+
+        ``target``/``observed`` hold ``P + C`` steps (history and context),
+        ``dynamic`` holds ``C + horizon`` steps. Returns ``(B, num_samples,
+        horizon)`` on the original scale.
+
+        The context is unrolled once per series; the ``B * num_samples`` paths
+        are then stepped with an explicit LSTM cell in which everything that
+        does not depend on the path (static embeddings, log-scale, calendar
+        and covariate features, biases) is one precomputed per-series,
+        per-step gate bias, so that each step costs one small matrix product
+        per layer plus a few fused in-place element-wise operations.
+        """
+        p, c = self.max_lag, self.context_length
+        b, s, hz = target.shape[0], int(num_samples), int(horizon)
+        n = b * s
+        _, scale, (h_ctx, c_ctx) = self._unroll(
+            target, observed, dynamic[:, :c], static_cat, static_real,
+            fallback_scale,
+        )
+        rnn = self.rnn
+        hid, n_layers = rnn.hidden_size, rnn.num_layers
+        n_lag = len(self.lags)
+        n_path = n_lag + 1  # inputs that differ between paths: lags, obs flag
+        # gate order (i, f, g, o) -> (i, f, o, g): one sigmoid, one tanh
+        dev = target.device
+        perm = torch.cat([
+            torch.arange(0, 2 * hid, device=dev),
+            torch.arange(3 * hid, 4 * hid, device=dev),
+            torch.arange(2 * hid, 3 * hid, device=dev),
+        ])
+        w_in = rnn.weight_ih_l0[perm]
+        w_dyn = w_in[:, n_path : n_path + self.n_dynamic]
+        w_static = w_in[:, n_path + self.n_dynamic :]
+        static = self.static_features(static_cat, static_real, scale)
+        bias0 = (rnn.bias_ih_l0 + rnn.bias_hh_l0)[perm]
+        series_bias = torch.matmul(dynamic[:, c:], w_dyn.T) + (
+            torch.addmm(bias0, static, w_static.T)
+        ).unsqueeze(1)  # (B, H, 4 * hid)
+        weights, biases = [], []
+        for layer in range(n_layers):
+            w_ih = getattr(rnn, f"weight_ih_l{layer}")[perm]
+            w_hh = getattr(rnn, f"weight_hh_l{layer}")[perm]
+            if layer == 0:
+                w_ih = w_ih[:, :n_path]
+                biases.append(None)
+            else:
+                biases.append((getattr(rnn, f"bias_ih_l{layer}")
+                               + getattr(rnn, f"bias_hh_l{layer}"))[perm])
+            weights.append(torch.cat([w_ih, w_hh], dim=1).T.contiguous())
+        # z[l] = [input of layer l, its hidden state]; cells[l] its cell state
+        z = [target.new_empty(n, (n_path if layer == 0 else hid) + hid)
+             for layer in range(n_layers)]
+        cells = []
+        for layer in range(n_layers):
+            z[layer][:, -hid:] = h_ctx[layer].repeat_interleave(s, dim=0)
+            cells.append(c_ctx[layer].repeat_interleave(s, dim=0))
+        gates = target.new_empty(n, 4 * hid)
+        tanh_c = target.new_empty(n, hid)
+        # scaled history needed by the lags, followed by the sampled values
+        scale_s = scale.repeat_interleave(s)
+        seq = target.new_empty(n, p + hz)
+        seq[:, :p] = (target[:, c : c + p] / scale[:, None]).repeat_interleave(
+            s, dim=0)
+        z[0][:, n_lag] = observed[:, p + c - 1].repeat_interleave(s)
+        lag_pos = p - self.lags
+        proj = self.head.proj
+        for k in range(hz):
+            if k == 1:
+                z[0][:, n_lag] = 1.0
+            z[0][:, :n_lag] = seq[:, lag_pos + k]
+            for layer in range(n_layers):
+                if layer == 0:
+                    torch.mm(z[0], weights[0], out=gates)
+                    gates.view(b, s, -1).add_(series_bias[:, k].unsqueeze(1))
+                else:
+                    z[layer][:, :hid] = z[layer - 1][:, -hid:]
+                    torch.addmm(biases[layer], z[layer], weights[layer], out=gates)
+                sig = gates[:, : 3 * hid].sigmoid_()
+                g = gates[:, 3 * hid :].tanh_()
+                cell = cells[layer]
+                cell.mul_(sig[:, hid : 2 * hid]).addcmul_(sig[:, :hid], g)
+                torch.tanh(cell, out=tanh_c)
+                torch.mul(sig[:, 2 * hid :], tanh_c, out=z[layer][:, -hid:])
+            raw = torch.addmm(proj.bias, z[-1][:, -hid:], proj.weight.T)
+            seq[:, p + k] = self.head.sample_scaled(raw, scale_s)
+        out = seq[:, p:].mul_(scale_s[:, None])
+        return out.reshape(b, s, hz)

@@ -1,0 +1,1 @@
+"""skforecast_ntm.transformations."""

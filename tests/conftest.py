@@ -1,0 +1,53 @@
+"""Shared fixtures: tiny configurations and small synthetic panels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+# tests run in parallel workers (pytest -n 2): one torch thread each avoids
+# oversubscribing the cores, which slows tiny LSTMs down by an order of magnitude
+torch.set_num_threads(1)
+
+TINY = dict(
+    max_epochs=2,
+    batches_per_epoch=4,
+    batch_size=16,
+    hidden_size=8,
+    num_layers=1,
+    num_samples=20,
+    random_state=0,
+)
+
+
+@pytest.fixture
+def tiny():
+    return dict(TINY)
+
+
+def make_panel(n_series=6, n_periods=48, freq="M", seed=0, unequal=False):
+    """Seasonal panel with levels across orders of magnitude."""
+    rng = np.random.default_rng(seed)
+    idx = pd.period_range("2010-01", periods=n_periods, freq=freq)
+    t = np.arange(n_periods)
+    level = np.exp(rng.normal(3, 1, n_series))
+    vals = level[:, None] * (
+        1 + 0.3 * np.sin(2 * np.pi * t / 12)[None] + 0.05 * rng.standard_normal(
+            (n_series, n_periods))
+    )
+    ids = [f"s{i:02d}" for i in range(n_series)]
+    y = pd.DataFrame(
+        {"y": vals.ravel()},
+        index=pd.MultiIndex.from_product([ids, idx], names=["id", "time"]),
+    )
+    if unequal:  # drop the start of every other series
+        keep = np.ones(len(y), dtype=bool)
+        for i in range(0, n_series, 2):
+            keep[i * n_periods : i * n_periods + 5 * (i + 1)] = False
+        y = y[keep]
+    return y
+
+
+@pytest.fixture
+def panel():
+    return make_panel()

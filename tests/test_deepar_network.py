@@ -1,0 +1,91 @@
+"""The pure-torch DeepAR network and likelihood heads."""
+
+import numpy as np
+import pytest
+import torch
+
+from skforecast_ntm.networks import (
+    DeepARNetwork,
+    MaskedNegativeLogLikelihood,
+    NegativeBinomialHead,
+    StudentTHead,
+    embedding_dim_for,
+    make_likelihood_head,
+)
+
+
+def batch(b=4, p=3, w=6, f=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    target = torch.rand(b, p + w, generator=g) * 100
+    return dict(
+        target=target,
+        observed=torch.ones(b, p + w),
+        dynamic=torch.rand(b, w, f, generator=g),
+        static_cat=torch.tensor([[1], [2], [0], [1]])[:b],
+        static_real=torch.zeros(b, 0),
+        fallback_scale=torch.ones(b),
+    )
+
+
+def test_forward_shapes_and_scale():
+    net = DeepARNetwork(lags=[1, 2, 3], context_length=4, n_dynamic=2,
+                        cardinalities=[3], hidden_size=5, num_layers=2)
+    x = batch()
+    raw, scale = net(**x)
+    assert raw.shape == (4, 6, 3)  # Student-t: 3 parameters per step
+    expected = x["target"][:, 3:7].abs().mean(1)
+    torch.testing.assert_close(scale, expected)
+
+
+def test_scale_ignores_unobserved_and_falls_back():
+    net = DeepARNetwork(lags=[1], context_length=2, n_dynamic=0)
+    target = torch.tensor([[0.0, 4.0, 100.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    observed = torch.tensor([[1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
+    scale = net.compute_scale(target, observed, torch.tensor([1.0, 7.0]))
+    torch.testing.assert_close(scale, torch.tensor([4.0, 7.0]))
+
+
+def test_sample_shapes_and_determinism():
+    net = DeepARNetwork(lags=[1, 2, 3], context_length=4, n_dynamic=2,
+                        cardinalities=[3], hidden_size=5).eval()
+    x = batch(w=4 + 5)
+    x["target"], x["observed"] = x["target"][:, :7], x["observed"][:, :7]
+    torch.manual_seed(0)
+    a = net.sample(**x, horizon=5, num_samples=11)
+    torch.manual_seed(0)
+    b = net.sample(**x, horizon=5, num_samples=11)
+    assert a.shape == (4, 11, 5)
+    torch.testing.assert_close(a, b)
+
+
+def test_negative_binomial_rescaling_keeps_mean_and_support():
+    head = NegativeBinomialHead(3)
+    raw = torch.tensor([[0.5, -1.0]])
+    d1 = head.distribution(raw, torch.tensor([1.0]))
+    d10 = head.distribution(raw, torch.tensor([10.0]))
+    torch.testing.assert_close(d10.mean, 10 * d1.mean)
+    assert (d10.sample((200,)) >= 0).all()
+
+
+def test_student_t_rescaling():
+    head = StudentTHead(3)
+    raw = torch.tensor([[1.0, 0.0, 0.0]])
+    d = head.distribution(raw, torch.tensor([5.0]))
+    torch.testing.assert_close(d.loc, torch.tensor([5.0]))
+    assert (d.df > 2).all()
+
+
+def test_masked_loss_ignores_missing_even_if_not_finite():
+    ll = torch.tensor([[-1.0, float("nan"), -3.0]])
+    mask = torch.tensor([[1.0, 0.0, 1.0]])
+    loss = MaskedNegativeLogLikelihood()(ll, mask)
+    assert loss.item() == pytest.approx(2.0)
+
+
+def test_bad_configuration():
+    with pytest.raises(ValueError, match="include 1"):
+        DeepARNetwork(lags=[2, 3], context_length=2, n_dynamic=0)
+    with pytest.raises(ValueError, match="likelihood='poisson'"):
+        make_likelihood_head("poisson", 4)
+    assert embedding_dim_for(1000) == 50 and embedding_dim_for(3) == 2
+    assert np.isclose(embedding_dim_for(1), 1)

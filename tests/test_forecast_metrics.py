@@ -1,0 +1,63 @@
+"""Forecast metrics on hand-checkable values."""
+
+import numpy as np
+import pytest
+
+from skforecast_ntm.metrics import (
+    interval_coverage,
+    mape,
+    mase,
+    mean_weighted_quantile_loss,
+    rmse,
+    seasonal_naive,
+    seasonal_naive_quantiles,
+    stack_histories,
+    wape,
+    weighted_quantile_loss,
+)
+
+
+def test_weighted_quantile_loss_by_hand():
+    y = np.array([[10.0, 20.0]])
+    q = np.array([[12.0, 18.0]])
+    # tau=0.9: under-forecast 2 costs 0.9*2, over-forecast 2 costs 0.1*2
+    assert weighted_quantile_loss(y, q, 0.9) == pytest.approx(2 * (0.2 + 1.8) / 30)
+    assert weighted_quantile_loss(y, y, 0.5) == 0.0
+    out = mean_weighted_quantile_loss(y, np.stack([q, q, q], -1), (0.1, 0.5, 0.9))
+    assert out["mean_wQL"] == pytest.approx(np.mean(
+        [out["wQL[0.1]"], out["wQL[0.5]"], out["wQL[0.9]"]]))
+
+
+def test_missing_truth_is_excluded():
+    y = np.array([[10.0, np.nan]])
+    p = np.array([[11.0, 1e9]])
+    assert wape(y, p) == pytest.approx(0.1)
+    assert rmse(y, p) == pytest.approx(1.0)
+    assert mape(y, p) == pytest.approx(0.1)
+    assert interval_coverage(y, p - 2, p) == 1.0
+
+
+def test_mase_and_seasonal_naive():
+    train = stack_histories([[1.0, 2.0, 3.0, 4.0], [5.0, 7.0]])
+    assert np.isnan(train[1, 0]) and train[1, -1] == 7.0
+    # scale of series 0 is mean |diff| = 1; error mean |[5,6]-[4,4]| = 1.5
+    per = mase([[5.0, 6.0], [9.0, 9.0]], [[4.0, 4.0], [7.0, 7.0]], train, 1,
+               per_series=True)
+    np.testing.assert_allclose(per, [1.5, 1.0])
+    np.testing.assert_allclose(
+        seasonal_naive([[1.0, 2.0, 3.0, 4.0]], 5, 2), [[3.0, 4.0, 3.0, 4.0, 3.0]])
+    # shorter than a season: last value
+    np.testing.assert_allclose(seasonal_naive(stack_histories([[1, 2, 3], [8]]),
+                                              2, 2), [[2, 3], [8, 8]])
+
+
+def test_seasonal_naive_quantiles_bracket_the_point():
+    rng = np.random.default_rng(0)
+    train = rng.normal(10, 1, (3, 48))
+    q = seasonal_naive_quantiles(train, 24, 12, (0.1, 0.5, 0.9))
+    assert q.shape == (3, 24, 3)
+    assert (q[..., 0] <= q[..., 1]).all() and (q[..., 1] <= q[..., 2]).all()
+    # the second season ahead is wider by sqrt(2)
+    w1 = q[:, 0, 2] - q[:, 0, 0]
+    w2 = q[:, 12, 2] - q[:, 12, 0]
+    np.testing.assert_allclose(w2, np.sqrt(2) * w1)
