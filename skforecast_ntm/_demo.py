@@ -17,9 +17,9 @@ from .metrics import (
     interval_coverage,
     mase,
     mean_weighted_quantile_loss,
+    panel_matrix,
     seasonal_naive,
     seasonal_naive_quantiles,
-    stack_histories,
     wape,
 )
 
@@ -42,13 +42,6 @@ DEMO_PARAMS = dict(
 )
 
 QUANTILES = (0.1, 0.5, 0.9)
-
-
-def _panel_matrix(y: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
-    """Series ids and a right-aligned NaN-padded matrix of a panel."""
-    groups = y["y"].groupby(level=0, sort=True)
-    ids = pd.Index(list(groups.groups))
-    return ids, stack_histories([g.to_numpy() for _, g in groups])
 
 
 def run_demo(output_dir: str | Path = "demo_output", max_epochs: int | None = None,
@@ -117,7 +110,7 @@ def _run(output_dir, max_epochs, n_series, n_plot, load_m3) -> pd.DataFrame:
     csv.to_csv(out / "forecast.csv", index=False)
 
     # backtest on the official test periods against seasonal naive
-    ids, train_m = _panel_matrix(y_train)
+    ids, train_m = panel_matrix(y_train)
     test_m = y_test["y"].to_numpy().reshape(len(ids), h)
     q = np.stack([summary[f"p{round(100 * a)}"].to_numpy().reshape(len(ids), h)
                   for a in QUANTILES], axis=-1)

@@ -61,3 +61,17 @@ def test_seasonal_naive_quantiles_bracket_the_point():
     w1 = q[:, 0, 2] - q[:, 0, 0]
     w2 = q[:, 12, 2] - q[:, 12, 0]
     np.testing.assert_allclose(w2, np.sqrt(2) * w1)
+
+
+def test_panel_matrix_matches_stack_histories():
+    import pandas as pd
+
+    from skforecast_ntm.metrics import panel_matrix
+
+    idx = pd.MultiIndex.from_tuples(
+        [("b", 1), ("b", 2), ("b", 3), ("a", 7), ("a", 8)])
+    y = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0]}, index=idx).sort_index()
+    ids, m = panel_matrix(y)
+    assert list(ids) == ["a", "b"]
+    np.testing.assert_array_equal(
+        m, stack_histories([[4.0, 5.0], [1.0, 2.0, 3.0]]))

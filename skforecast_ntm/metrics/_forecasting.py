@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "weighted_quantile_loss",
     "mean_weighted_quantile_loss",
+    "panel_matrix",
     "wape",
     "rmse",
     "mape",
@@ -195,3 +196,38 @@ def seasonal_naive_quantiles(y_train, horizon: int, seasonal_period: int = 1,
     qs = np.nan_to_num(qs)
     k = np.sqrt(np.arange(horizon) // m + 1.0)
     return point[..., None] + k[None, :, None] * qs[:, None, :]
+
+
+def panel_matrix(y) -> tuple:
+    """Right-aligned NaN-padded matrix of a ``pd-multiindex`` panel.
+
+    Parameters
+    ----------
+    y : pandas.DataFrame or Series
+        Index ``(series, time)`` sorted by series then time; one value column.
+
+    Returns
+    -------
+    ids : pandas.Index
+        Series ids in row order.
+    matrix : ndarray of shape (n_series, max_length)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skforecast_ntm.metrics import panel_matrix
+    >>> idx = pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)])
+    >>> ids, m = panel_matrix(pd.Series([1.0, 2.0, 5.0], index=idx))
+    >>> m
+    array([[ 1.,  2.],
+           [nan,  5.]])
+    """
+    import pandas as pd
+
+    values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
+    codes, ids = pd.factorize(y.index.get_level_values(0), sort=True)
+    lengths = np.bincount(codes, minlength=len(ids))
+    pos = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+    out = np.full((len(ids), lengths.max()), np.nan)
+    out[codes, lengths.max() - lengths[codes] + pos] = values
+    return pd.Index(ids), out
