@@ -23,11 +23,11 @@ demo: $(STAMP)
 	$(PY) -m skforecast_ntm demo --output-dir demo_output
 
 test: $(STAMP)
-	$(PY) -m ruff check skforecast_ntm tests benchmarks examples
+	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 skforecast_ntm tests
 
 lint: $(STAMP)
-	$(PY) -m ruff check skforecast_ntm tests benchmarks examples
+	$(PY) -m ruff check .
 
 $(VENV)/.bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
