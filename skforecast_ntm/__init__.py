@@ -5,7 +5,14 @@ that turn text into covariates.
 """
 
 from .forecasting import DeepARForecaster, DeepARRegressor
+from .topics import NeuralTopicModel, TopicVectorizer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DeepARForecaster", "DeepARRegressor", "__version__"]
+__all__ = [
+    "DeepARForecaster",
+    "DeepARRegressor",
+    "NeuralTopicModel",
+    "TopicVectorizer",
+    "__version__",
+]

@@ -13,8 +13,20 @@ from ._forecasting import (
     wape,
     weighted_quantile_loss,
 )
+from ._topics import (
+    npmi_coherence,
+    perplexity,
+    top_word_indices,
+    topic_diversity,
+    topic_uniqueness,
+)
 
 __all__ = [
+    "npmi_coherence",
+    "perplexity",
+    "top_word_indices",
+    "topic_diversity",
+    "topic_uniqueness",
     "interval_coverage",
     "mape",
     "mase",

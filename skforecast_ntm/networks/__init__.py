@@ -10,6 +10,7 @@ from ._likelihoods import (
     StudentTHead,
     make_likelihood_head,
 )
+from ._topic_vae import NVDM, ProdLDA, TopicVAE, laplace_dirichlet_prior, make_topic_vae
 
 __all__ = [
     "DeepARNetwork",
@@ -21,4 +22,9 @@ __all__ = [
     "NegativeBinomialHead",
     "StudentTHead",
     "make_likelihood_head",
+    "NVDM",
+    "ProdLDA",
+    "TopicVAE",
+    "laplace_dirichlet_prior",
+    "make_topic_vae",
 ]

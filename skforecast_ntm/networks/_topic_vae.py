@@ -1,0 +1,371 @@
+"""Variational neural topic models as pure ``torch.nn.Module`` objects.
+
+Two networks share one encoder (an MLP from ``log1p`` of the bag-of-words
+counts to the mean and log-variance of a Gaussian over ``K`` topic logits) and
+differ in prior and decoder:
+
+``ProdLDA`` (Srivastava & Sutton, 2017)
+    Logistic-normal prior: the Laplace approximation (in the softmax basis) of a
+    symmetric Dirichlet(``alpha``) prior. The topic proportions are
+    ``theta = softmax(z)`` and the decoder is a *product of experts*: the word
+    distribution of a document is ``softmax(BN(theta @ beta))``, where the rows
+    of ``beta`` are unnormalised topic-word log-weights and ``BN`` is a batch
+    normalisation without affine parameters.
+
+``NVDM`` (Miao et al., 2016/2017; the flavour of SageMaker's NTM)
+    Standard Gaussian prior ``N(0, I)`` on ``z``, ``theta = softmax(z)`` and a
+    softmax decoder with a background bias: ``softmax(theta @ beta + b)``.
+
+Tensors: ``x`` is a ``(B, V)`` float tensor of word counts (``V`` the
+vocabulary size, ``B`` the batch size). ``forward`` returns the per-document
+negative log-likelihood (reconstruction term) and the KL divergence to the
+prior, both of shape ``(B,)``; their sum is the negative evidence lower bound
+(ELBO). No pandas and no scikit-learn here: the estimator lives in
+``skforecast_ntm.topics``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = [
+    "ProdLDA",
+    "NVDM",
+    "TopicVAE",
+    "laplace_dirichlet_prior",
+    "make_topic_vae",
+]
+
+_ACTIVATIONS = {
+    "softplus": nn.Softplus,
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+}
+
+
+def laplace_dirichlet_prior(n_topics: int, alpha: float = 1.0) -> tuple[
+    torch.Tensor, torch.Tensor
+]:
+    """Mean and variance of the Laplace approximation of a Dirichlet prior.
+
+    For a symmetric Dirichlet(``alpha``) on ``K`` topics, the logistic-normal
+    approximation in the softmax basis (MacKay, 1998) has mean
+    ``log(alpha) - mean(log(alpha)) = 0`` and variance
+    ``(1 / alpha) * (1 - 2 / K) + sum(1 / alpha) / K**2``. With one topic the
+    variance formula degenerates to 0; ``N(0, 1)`` is returned instead (the
+    topic proportion is 1 whatever the logit).
+
+    Parameters
+    ----------
+    n_topics : int
+        Number of topics ``K`` (at least 1).
+    alpha : float, default=1.0
+        Concentration of the symmetric Dirichlet (positive).
+
+    Returns
+    -------
+    mean, var : torch.Tensor of shape (n_topics,)
+    """
+    if n_topics < 1:
+        raise ValueError(f"n_topics must be >= 1, got {n_topics}.")
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0, got {alpha}.")
+    a = torch.full((n_topics,), float(alpha), dtype=torch.float32)
+    mean = a.log() - a.log().mean()
+    if n_topics == 1:
+        # theta = softmax(z) = 1 whatever z: any prior will do, N(0, 1) is used
+        return mean, torch.ones(1)
+    var = (1.0 / a) * (1.0 - 2.0 / n_topics) + (1.0 / a).sum() / n_topics**2
+    return mean, var
+
+
+class TopicVAE(nn.Module):
+    """Shared encoder and training objective of the topic VAEs.
+
+    Parameters
+    ----------
+    n_words : int
+        Vocabulary size ``V``.
+    n_topics : int
+        Number of topics ``K``.
+    hidden_sizes : sequence of int, default=(100, 100)
+        Sizes of the encoder's hidden layers (may be empty: a linear encoder).
+    activation : {"softplus", "relu", "tanh", "sigmoid"}, default="softplus"
+        Activation of the encoder's hidden layers.
+    dropout : float, default=0.2
+        Dropout on the last hidden layer of the encoder (training only).
+    batch_norm : bool, default=True
+        Batch-normalise (no affine parameters) the encoder's mean and
+        log-variance and, for ProdLDA, the decoder's logits.
+    theta_dropout : float or None, default=None
+        Dropout on the topic proportions ``theta`` before decoding (training
+        only); ``None`` uses ``dropout``. It makes each topic explain its
+        words on its own, which keeps the rows of ``beta`` interpretable in a
+        product-of-experts decoder.
+    """
+
+    def __init__(
+        self,
+        n_words: int,
+        n_topics: int,
+        hidden_sizes: Sequence[int] = (100, 100),
+        activation: str = "softplus",
+        dropout: float = 0.2,
+        batch_norm: bool = True,
+        theta_dropout: float | None = None,
+    ) -> None:
+        super().__init__()
+        if n_words < 1 or n_topics < 1:
+            raise ValueError(
+                f"n_words and n_topics must be >= 1, got {n_words}, {n_topics}."
+            )
+        if activation not in _ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(_ACTIVATIONS)}, got "
+                f"{activation!r}."
+            )
+        self.n_words = int(n_words)
+        self.n_topics = int(n_topics)
+        layers: list[nn.Module] = []
+        size_in = self.n_words
+        for size in hidden_sizes:
+            layers += [nn.Linear(size_in, int(size)), _ACTIVATIONS[activation]()]
+            size_in = int(size)
+        self.encoder = nn.Sequential(*layers)
+        self.encoder_dropout = nn.Dropout(dropout)
+        self.mean_head = nn.Linear(size_in, self.n_topics)
+        self.logvar_head = nn.Linear(size_in, self.n_topics)
+        if batch_norm:
+            self.mean_bn: nn.Module = nn.BatchNorm1d(self.n_topics, affine=False)
+            self.logvar_bn: nn.Module = nn.BatchNorm1d(self.n_topics, affine=False)
+        else:
+            self.mean_bn = nn.Identity()
+            self.logvar_bn = nn.Identity()
+        self.theta_dropout = nn.Dropout(
+            dropout if theta_dropout is None else theta_dropout
+        )
+        # unnormalised topic-word log-weights, (K, V)
+        self.beta = nn.Parameter(torch.empty(self.n_topics, self.n_words))
+        nn.init.xavier_uniform_(self.beta)
+        self.register_buffer("prior_mean", torch.zeros(self.n_topics))
+        self.register_buffer("prior_var", torch.ones(self.n_topics))
+
+    # ------------------------------------------------------------------ encoder
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance of ``q(z | x)``, each ``(B, K)``.
+
+        The encoder sees ``log1p(x)``: compressing the counts keeps long
+        documents and bursty words from saturating the first layer.
+        """
+        h = self.encoder_dropout(self.encoder(torch.log1p(x)))
+        mean = self.mean_bn(self.mean_head(h))
+        logvar = self.logvar_bn(self.logvar_head(h))
+        return mean, logvar
+
+    def topic_proportions(self, x: torch.Tensor) -> torch.Tensor:
+        """Deterministic topic proportions ``softmax(mean)``, ``(B, K)``."""
+        mean, _ = self.encode(x)
+        return torch.softmax(mean, dim=1)
+
+    # ------------------------------------------------------------------ decoder
+    def decode(self, theta: torch.Tensor) -> torch.Tensor:
+        """Log word probabilities ``(B, V)`` given topic proportions."""
+        raise NotImplementedError
+
+    def topic_word_logits(self) -> torch.Tensor:
+        """Unnormalised topic-word log-weights ``beta``, ``(K, V)``."""
+        return self.beta
+
+    # ------------------------------------------------------------------ objective
+    def kl_divergence(self, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """``KL(q(z|x) || p(z))`` per document, ``(B,)``."""
+        prior_var = self.prior_var
+        var_ratio = torch.exp(logvar) / prior_var
+        diff = mean - self.prior_mean
+        return 0.5 * (
+            var_ratio + diff * diff / prior_var - 1.0 + prior_var.log() - logvar
+        ).sum(dim=1)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        generator: torch.Generator | None = None,
+        n_samples: int = 1,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reconstruction NLL and KL divergence per document.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (B, V)
+            Word counts.
+        generator : torch.Generator, optional
+            Source of the reparameterisation noise (the global generator when
+            ``None``).
+        n_samples : int, default=1
+            Monte Carlo samples of ``z`` averaged for the reconstruction term.
+
+        Returns
+        -------
+        nll, kl : torch.Tensor of shape (B,)
+        """
+        mean, logvar = self.encode(x)
+        std = torch.exp(0.5 * logvar)
+        nll = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+        for _ in range(n_samples):
+            eps = torch.randn(
+                mean.shape, generator=generator, dtype=mean.dtype, device=mean.device
+            )
+            theta = self.theta_dropout(torch.softmax(mean + std * eps, dim=1))
+            log_proba = self.decode(theta)
+            nll = nll - (x * log_proba).sum(dim=1)
+        return nll / n_samples, self.kl_divergence(mean, logvar)
+
+
+class ProdLDA(TopicVAE):
+    """ProdLDA: logistic-normal prior and product-of-experts decoder.
+
+    Parameters
+    ----------
+    n_words, n_topics, hidden_sizes, activation, dropout, batch_norm, \
+theta_dropout
+        See :class:`TopicVAE`.
+    alpha : float, default=1.0
+        Concentration of the symmetric Dirichlet prior approximated by the
+        logistic normal.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = ProdLDA(n_words=30, n_topics=4, hidden_sizes=(16,))
+    >>> nll, kl = net(torch.ones(5, 30))
+    >>> tuple(nll.shape), tuple(kl.shape)
+    ((5,), (5,))
+    """
+
+    def __init__(
+        self,
+        n_words: int,
+        n_topics: int,
+        hidden_sizes: Sequence[int] = (100, 100),
+        activation: str = "softplus",
+        dropout: float = 0.2,
+        batch_norm: bool = True,
+        alpha: float = 1.0,
+        theta_dropout: float | None = None,
+    ) -> None:
+        super().__init__(
+            n_words,
+            n_topics,
+            hidden_sizes,
+            activation,
+            dropout,
+            batch_norm,
+            theta_dropout,
+        )
+        mean, var = laplace_dirichlet_prior(self.n_topics, alpha)
+        self.prior_mean.copy_(mean)
+        self.prior_var.copy_(var)
+        if batch_norm:
+            self.decoder_bn: nn.Module = nn.BatchNorm1d(self.n_words, affine=False)
+        else:
+            self.decoder_bn = nn.Identity()
+
+    def decode(self, theta: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(self.decoder_bn(theta @ self.beta), dim=1)
+
+
+class NVDM(TopicVAE):
+    """Gaussian-prior topic VAE (NVDM / Gaussian softmax, as in SageMaker NTM).
+
+    Parameters
+    ----------
+    n_words, n_topics, hidden_sizes, activation, dropout, batch_norm, \
+theta_dropout
+        See :class:`TopicVAE`; ``batch_norm`` acts on the encoder only.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = NVDM(n_words=30, n_topics=4, hidden_sizes=(16,))
+    >>> nll, kl = net(torch.ones(5, 30))
+    >>> bool((kl >= 0).all())
+    True
+    """
+
+    def __init__(
+        self,
+        n_words: int,
+        n_topics: int,
+        hidden_sizes: Sequence[int] = (100, 100),
+        activation: str = "softplus",
+        dropout: float = 0.2,
+        batch_norm: bool = True,
+        theta_dropout: float | None = None,
+    ) -> None:
+        super().__init__(
+            n_words,
+            n_topics,
+            hidden_sizes,
+            activation,
+            dropout,
+            batch_norm,
+            theta_dropout,
+        )
+        # background log-frequency of words, shared by all documents
+        self.background = nn.Parameter(torch.zeros(self.n_words))
+
+    def decode(self, theta: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(theta @ self.beta + self.background, dim=1)
+
+    def init_background(self, word_counts: torch.Tensor) -> None:
+        """Set the background bias to the log of smoothed word frequencies."""
+        freq = (word_counts.to(self.background) + 1.0).log()
+        with torch.no_grad():
+            self.background.copy_(freq - torch.logsumexp(freq, dim=0))
+
+
+def make_topic_vae(
+    model: str,
+    n_words: int,
+    n_topics: int,
+    hidden_sizes: Sequence[int] = (100, 100),
+    activation: str = "softplus",
+    dropout: float = 0.2,
+    batch_norm: bool = True,
+    alpha: float = 1.0,
+    theta_dropout: float | None = None,
+) -> TopicVAE:
+    """Build ``ProdLDA`` (``model="prodlda"``) or ``NVDM`` (``model="nvdm"``).
+
+    Examples
+    --------
+    >>> type(make_topic_vae("nvdm", n_words=10, n_topics=2)).__name__
+    'NVDM'
+    """
+    if model == "prodlda":
+        return ProdLDA(
+            n_words,
+            n_topics,
+            hidden_sizes,
+            activation,
+            dropout,
+            batch_norm,
+            alpha,
+            theta_dropout,
+        )
+    if model == "nvdm":
+        return NVDM(
+            n_words,
+            n_topics,
+            hidden_sizes,
+            activation,
+            dropout,
+            batch_norm,
+            theta_dropout,
+        )
+    raise ValueError(f"model must be 'prodlda' or 'nvdm', got {model!r}.")
+

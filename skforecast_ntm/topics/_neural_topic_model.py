@@ -1,0 +1,619 @@
+"""Neural topic model: document-term counts -> topic proportions.
+
+A scikit-learn transformer around the variational networks of
+:mod:`skforecast_ntm.networks._topic_vae`, modelled on scikit-learn's
+``LatentDirichletAllocation`` (same input, same ``components_`` layout, same
+``fit`` / ``partial_fit`` / ``transform`` / ``perplexity`` / ``score``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from collections.abc import Iterator
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    check_non_negative,
+    validate_data,
+)
+
+from ..networks._topic_vae import TopicVAE, make_topic_vae
+
+__all__ = ["NeuralTopicModel"]
+
+# documents per forward pass when transforming / scoring (memory bound only)
+_EVAL_CHUNK = 2048
+# fixed seed of the reparameterisation noise used by ``perplexity``/``score``
+_EVAL_SEED = 0
+
+
+def _resolve_device(device: str | torch.device) -> torch.device:
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a valid torch device (use 'cpu' or 'cuda')."
+        ) from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available; use "
+            "device='cpu'."
+        )
+    return dev
+
+
+@contextlib.contextmanager
+def _seeded_torch(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's global generators without leaking the state outside."""
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def _batch_tensor(X: np.ndarray | sp.csr_matrix, rows: Any, device: torch.device):
+    """Dense float32 tensor of the rows ``rows`` of ``X`` (always a copy)."""
+    part = X[rows]
+    arr = part.toarray() if sp.issparse(part) else np.array(part, order="C")
+    return torch.from_numpy(arr.astype(np.float32, copy=False)).to(device)
+
+
+def _row_sums(X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    return np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+
+
+class NeuralTopicModel(TransformerMixin, BaseEstimator):
+    """Variational neural topic model (ProdLDA or NVDM) for count data.
+
+    Learns ``n_components`` topics from a document-term count matrix with an
+    amortised variational autoencoder: an MLP encoder maps the counts of a
+    document to a Gaussian over topic logits and a decoder reconstructs the
+    counts from the topic proportions ``theta = softmax(z)``. After fitting,
+    :meth:`transform` is one deterministic forward pass of the encoder (no
+    per-document optimisation, unlike LDA), returning ``softmax`` of the
+    encoder mean: non-negative topic weights that sum to 1.
+
+    - ``model="prodlda"`` (default): ProdLDA (Srivastava & Sutton, 2017), a
+      logistic-normal approximation of a Dirichlet prior and a
+      product-of-experts decoder ``softmax(BN(theta @ beta))``.
+    - ``model="nvdm"``: a Gaussian ``N(0, I)`` prior and a softmax decoder with
+      a background word-frequency bias, in the style of NVDM and SageMaker's
+      Neural Topic Model.
+
+    Read more in ``docs/topics.md``.
+
+    Parameters
+    ----------
+    n_components : int, default=10
+        Number of topics.
+    model : {"prodlda", "nvdm"}, default="prodlda"
+        Prior and decoder (see above).
+    hidden_layer_sizes : array-like of int, default=(100, 100)
+        Sizes of the encoder's hidden layers (SageMaker: ``encoder_layers``).
+    activation : {"softplus", "relu", "tanh", "sigmoid"}, default="softplus"
+        Activation of the encoder's hidden layers.
+    dropout : float in [0, 1), default=0.0
+        Dropout on the encoder's last hidden layer during training.
+    theta_dropout : float in [0, 1), default=0.05
+        Dropout on the topic proportions ``theta`` before decoding, during
+        training. A little of it makes each topic explain its words on its
+        own, which keeps ``components_`` interpretable (the ProdLDA paper
+        uses 0.2 for both dropouts, with many more epochs).
+    batch_norm : bool, default=True
+        Batch normalisation (without affine parameters) of the encoder's
+        outputs and, for ProdLDA, of the decoder's logits.
+    doc_topic_prior : float, default=1.0
+        Concentration ``alpha`` of the symmetric Dirichlet prior approximated
+        by ProdLDA's logistic-normal prior (ignored by ``"nvdm"``). Smaller
+        values favour documents with fewer topics.
+    learning_rate : float, default=1e-2
+        Adam's step size.
+    beta1 : float in [0, 1), default=0.9
+        Adam's first-moment decay (the ProdLDA paper uses a high 0.99).
+    max_epochs : int, default=30
+        Maximum number of passes over the training documents (SageMaker:
+        ``epochs``).
+    batch_size : int, default=128
+        Documents per gradient step (SageMaker: ``mini_batch_size``). The
+        documents of an epoch are split in ``max(1, n // batch_size)`` nearly
+        equal batches, so no batch is much smaller than ``batch_size``.
+    weight_decay : float, default=0.0
+        L2 penalty of Adam.
+    clip_gradient : float or None, default=None
+        Maximum L2 norm of the gradient (``None``: no clipping).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the documents and stop when the
+        held-out loss (negative ELBO per word) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the best weights are restored. Without
+        early stopping, all ``max_epochs`` epochs run.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of documents held out for early stopping.
+    tol : float, default=1e-3
+        Minimum improvement of the held-out loss (SageMaker: ``tolerance``).
+    n_iter_no_change : int, default=3
+        Epochs without improvement before stopping (SageMaker:
+        ``num_patience_epochs``).
+    sub_sample : float in (0, 1], default=1.0
+        Share of the training documents drawn (without replacement) for each
+        epoch (SageMaker: ``sub_sample``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, sampling and shuffling (numpy and
+        torch). Pass an int for reproducible results: same seed, same
+        ``components_`` and same :meth:`transform`.
+    device : str or torch.device, default="cpu"
+        Torch device, e.g. ``"cuda"``; a GPU is never required.
+    verbose : int, default=0
+        ``> 0`` shows a progress bar over epochs with the loss.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Topic-word distributions: row ``k`` is ``softmax(beta_k)``, the
+        decoder's word weights of topic ``k`` (rows sum to 1). Rank a row to
+        get the topic's top words.
+    network_ : torch.nn.Module
+        The fitted network (``ProdLDA`` or ``NVDM``), in eval mode.
+    n_iter_ : int
+        Number of epochs run (including those of ``partial_fit`` calls).
+    loss_curve_ : list of float
+        Training loss (negative ELBO per word) of each epoch.
+    validation_loss_curve_ : list of float or None
+        Held-out loss of each epoch when ``early_stopping=True``.
+    best_validation_loss_ : float or None
+        Best held-out loss when ``early_stopping=True``.
+    n_features_in_ : int
+        Number of words (columns) seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` when it has string column names.
+
+    See Also
+    --------
+    skforecast_ntm.topics.TopicVectorizer : Raw text -> topic weights.
+    sklearn.decomposition.LatentDirichletAllocation : Variational Bayes LDA.
+
+    Notes
+    -----
+    A document without words (an all-zero row) has no evidence, so its topic
+    weights are the prior mean: the uniform vector ``1 / n_components``. Such
+    rows add nothing to :meth:`score` and :meth:`perplexity` (their likelihood
+    is exactly 1).
+
+    :meth:`perplexity` and :meth:`score` use the evidence lower bound (ELBO),
+    estimated with fixed-seed noise so they are deterministic: compare them
+    only between models of this class, not with LDA's bound.
+
+    References
+    ----------
+    Srivastava, A. and Sutton, C. (2017). Autoencoding Variational Inference
+    for Topic Models. ICLR.
+
+    Miao, Y., Yu, L. and Blunsom, P. (2016). Neural Variational Inference for
+    Text Processing. ICML.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skforecast_ntm.topics import NeuralTopicModel
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.poisson(1.0, size=(40, 12))
+    >>> ntm = NeuralTopicModel(n_components=3, hidden_layer_sizes=(16,),
+    ...                        max_epochs=5, batch_size=16, random_state=0)
+    >>> theta = ntm.fit_transform(X)
+    >>> theta.shape
+    (40, 3)
+    >>> np.allclose(theta.sum(axis=1), 1.0)
+    True
+    >>> ntm.components_.shape
+    (3, 12)
+    >>> ntm.get_feature_names_out()
+    array(['topic_0', 'topic_1', 'topic_2'], dtype=object)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "model": [StrOptions({"prodlda", "nvdm"})],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"softplus", "relu", "tanh", "sigmoid"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "theta_dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "doc_topic_prior": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "beta1": [Interval(Real, 0, 1, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "clip_gradient": [None, Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "sub_sample": [Interval(Real, 0, 1, closed="right")],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 10,
+        *,
+        model: str = "prodlda",
+        hidden_layer_sizes: Any = (100, 100),
+        activation: str = "softplus",
+        dropout: float = 0.0,
+        theta_dropout: float = 0.05,
+        batch_norm: bool = True,
+        doc_topic_prior: float = 1.0,
+        learning_rate: float = 1e-2,
+        beta1: float = 0.9,
+        max_epochs: int = 30,
+        batch_size: int = 128,
+        weight_decay: float = 0.0,
+        clip_gradient: float | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        tol: float = 1e-3,
+        n_iter_no_change: int = 3,
+        sub_sample: float = 1.0,
+        random_state: Any = None,
+        device: str | torch.device = "cpu",
+        verbose: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.model = model
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.theta_dropout = theta_dropout
+        self.batch_norm = batch_norm
+        self.doc_topic_prior = doc_topic_prior
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.clip_gradient = clip_gradient
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.sub_sample = sub_sample
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ helpers
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    def _validate_X(self, X: Any, *, reset: bool, whom: str):
+        X = validate_data(
+            self, X, reset=reset, accept_sparse="csr", dtype=np.float32
+        )
+        check_non_negative(X, whom)
+        return X
+
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+            sizes = (sizes,)
+        sizes = tuple(np.asarray(sizes, dtype=object).ravel().tolist())
+        for size in sizes:
+            if isinstance(size, bool) or not isinstance(size, Integral) or size < 1:
+                raise ValueError(
+                    "hidden_layer_sizes must contain positive integers, got "
+                    f"{self.hidden_layer_sizes!r}."
+                )
+        return tuple(int(s) for s in sizes)
+
+    def _init_network(self, X, rng: np.random.RandomState) -> None:
+        """Build network and optimiser (seeded from ``rng``) for the words of X."""
+        device = _resolve_device(self.device)
+        self._device = device
+        with _seeded_torch(int(rng.randint(np.iinfo(np.int32).max)), device):
+            net = make_topic_vae(
+                self.model,
+                n_words=X.shape[1],
+                n_topics=self.n_components,
+                hidden_sizes=self._hidden_sizes(),
+                activation=self.activation,
+                dropout=self.dropout,
+                theta_dropout=self.theta_dropout,
+                batch_norm=self.batch_norm,
+                alpha=self.doc_topic_prior,
+            )
+        if self.model == "nvdm":
+            net.init_background(torch.from_numpy(np.asarray(X.sum(axis=0)).ravel()))
+        self.network_: TopicVAE = net.to(device)
+        self._optimizer = torch.optim.Adam(
+            self.network_.parameters(),
+            lr=self.learning_rate,
+            betas=(self.beta1, 0.999),
+            weight_decay=self.weight_decay,
+        )
+        self.n_iter_ = 0
+        self.loss_curve_: list[float] = []
+
+    def _set_components(self) -> None:
+        with torch.no_grad():
+            beta = self.network_.topic_word_logits().detach().double()
+            self.components_ = torch.softmax(beta, dim=1).cpu().numpy()
+
+    def _batches(self, idx: np.ndarray) -> list[np.ndarray]:
+        n_batches = max(1, idx.size // self.batch_size)
+        return np.array_split(idx, n_batches)
+
+    def _train_epoch(self, X, idx: np.ndarray, seed: int) -> float:
+        """One pass over rows ``idx`` (already shuffled); loss per word."""
+        net = self.network_
+        device = self._device
+        total_loss = 0.0
+        total_words = 0.0
+        with _seeded_torch(seed, device):
+            net.train()
+            for rows in self._batches(idx):
+                x = _batch_tensor(X, rows, device)
+                # batch statistics of a single document are undefined: use the
+                # running statistics for such a batch
+                single = x.shape[0] < 2
+                if single:
+                    net.eval()
+                    net.encoder_dropout.train()
+                    net.theta_dropout.train()
+                nll, kl = net(x)
+                loss = (nll + kl).mean()
+                self._optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if self.clip_gradient is not None:
+                    torch.nn.utils.clip_grad_norm_(
+                        net.parameters(), float(self.clip_gradient)
+                    )
+                self._optimizer.step()
+                if single:
+                    net.train()
+                total_loss += float(loss.detach()) * x.shape[0]
+                total_words += float(x.sum())
+            net.eval()
+        return total_loss / max(total_words, 1.0)
+
+    def _neg_elbo(self, X, n_samples: int = 1) -> tuple[float, float]:
+        """Sum of negative ELBO over non-empty documents, and their word count."""
+        net = self.network_
+        net.eval()
+        lengths = _row_sums(X)
+        rows = np.flatnonzero(lengths > 0)
+        generator = torch.Generator(device=self._device)
+        generator.manual_seed(_EVAL_SEED)
+        total = 0.0
+        with torch.no_grad():
+            for start in range(0, rows.size, _EVAL_CHUNK):
+                x = _batch_tensor(X, rows[start : start + _EVAL_CHUNK], self._device)
+                nll, kl = net(x, generator=generator, n_samples=n_samples)
+                total += float((nll.double() + kl.double()).sum())
+        return total, float(lengths.sum())
+
+    def _progress(self, iterable):
+        if not self.verbose:
+            return iterable
+        from tqdm.auto import tqdm
+
+        return tqdm(iterable, desc=type(self).__name__, unit="epoch")
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> NeuralTopicModel:
+        """Learn the topics of the document-term matrix ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Document-term counts (non-negative).
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : NeuralTopicModel
+            Fitted estimator.
+        """
+        X = self._validate_X(X, reset=True, whom="NeuralTopicModel.fit")
+        n_samples = X.shape[0]
+        rng = check_random_state(self.random_state)
+        order = rng.permutation(n_samples)
+        if self.early_stopping:
+            n_val = int(math.ceil(self.validation_fraction * n_samples))
+            if n_samples - n_val < 1:
+                raise ValueError(
+                    "early_stopping needs at least one training document after "
+                    f"holding out validation_fraction={self.validation_fraction} "
+                    f"of n_samples={n_samples}."
+                )
+            val_idx, train_idx = np.sort(order[:n_val]), order[n_val:]
+        else:
+            val_idx, train_idx = None, order
+        self._init_network(X, rng)
+        self.validation_loss_curve_: list[float] | None = (
+            [] if self.early_stopping else None
+        )
+        self.best_validation_loss_: float | None = None
+        X_val = X[val_idx] if val_idx is not None else None
+        best_state = None
+        no_improvement = 0
+        n_draw = max(1, int(math.ceil(self.sub_sample * train_idx.size)))
+        epochs = self._progress(range(self.max_epochs))
+        for _ in epochs:
+            idx = rng.permutation(train_idx)[:n_draw]
+            loss = self._train_epoch(X, idx, int(rng.randint(np.iinfo(np.int32).max)))
+            self.loss_curve_.append(loss)
+            self.n_iter_ += 1
+            postfix = {"loss": f"{loss:.4f}"}
+            if X_val is not None:
+                total, words = self._neg_elbo(X_val)
+                val_loss = total / max(words, 1.0)
+                self.validation_loss_curve_.append(val_loss)
+                postfix["val_loss"] = f"{val_loss:.4f}"
+                best = self.best_validation_loss_
+                if best is None or val_loss < best - self.tol:
+                    no_improvement = 0
+                else:
+                    no_improvement += 1
+                if best is None or val_loss < best:
+                    self.best_validation_loss_ = val_loss
+                    best_state = copy.deepcopy(self.network_.state_dict())
+            if self.verbose:
+                epochs.set_postfix(postfix)
+            if X_val is not None and no_improvement >= self.n_iter_no_change:
+                break
+        if best_state is not None:
+            self.network_.load_state_dict(best_state)
+        self.network_.eval()
+        self._rng = rng
+        self._set_components()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any = None) -> NeuralTopicModel:
+        """Update the model with one epoch over a batch of documents.
+
+        The first call initialises the network (its vocabulary size is fixed
+        from then on); later calls continue training with the same optimiser
+        state, so a corpus that arrives in batches can be learnt batch by
+        batch. Early stopping and ``sub_sample`` do not apply.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Document-term counts (non-negative).
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : NeuralTopicModel
+            Updated estimator.
+        """
+        first_time = not hasattr(self, "network_")
+        X = self._validate_X(X, reset=first_time, whom="NeuralTopicModel.partial_fit")
+        if first_time:
+            self._rng = check_random_state(self.random_state)
+            self._init_network(X, self._rng)
+            self.validation_loss_curve_ = None
+            self.best_validation_loss_ = None
+        rng = self._rng
+        idx = rng.permutation(X.shape[0])
+        loss = self._train_epoch(X, idx, int(rng.randint(np.iinfo(np.int32).max)))
+        self.loss_curve_.append(loss)
+        self.n_iter_ += 1
+        self._set_components()
+        return self
+
+    # ------------------------------------------------------------------ inference
+    def transform(self, X: Any) -> np.ndarray:
+        """Topic weights of each document: ``softmax`` of the encoder mean.
+
+        Deterministic (no sampling, no dropout): the same document always gets
+        the same vector. An empty document gets ``1 / n_components``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Document-term counts (non-negative).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            Non-negative topic weights; each row sums to 1.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False, whom="NeuralTopicModel.transform")
+        net = self.network_
+        net.eval()
+        out = np.empty((X.shape[0], self.n_components), dtype=np.float64)
+        with torch.no_grad():
+            for start in range(0, X.shape[0], _EVAL_CHUNK):
+                rows = slice(start, start + _EVAL_CHUNK)
+                x = _batch_tensor(X, rows, self._device)
+                theta = torch.softmax(net.encode(x)[0].double(), dim=1)
+                out[rows] = theta.cpu().numpy()
+        out[_row_sums(X) <= 0] = 1.0 / self.n_components
+        return out
+
+    def perplexity(self, X: Any) -> float:
+        """ELBO bound of the perplexity of ``X``: ``exp(-ELBO / n_words)``.
+
+        Estimated with 10 Monte Carlo samples from fixed-seed noise, so the
+        value is deterministic. An upper bound of the true perplexity:
+        compare only between neural topic models.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Document-term counts (non-negative, at least one word).
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False, whom="NeuralTopicModel.perplexity")
+        total, words = self._neg_elbo(X, n_samples=10)
+        if words <= 0:
+            raise ValueError("X contains no words: perplexity is undefined.")
+        return float(np.exp(total / words))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Evidence lower bound (approximate log-likelihood) of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Document-term counts (non-negative).
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        float
+            Sum over documents of the ELBO (higher is better).
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False, whom="NeuralTopicModel.score")
+        total, _ = self._neg_elbo(X, n_samples=10)
+        return -total
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns: ``topic_0``, ``topic_1``, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the names seen in fit.
+
+        Returns
+        -------
+        ndarray of str objects
+        """
+        check_is_fitted(self, "n_features_in_")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray(
+            [f"topic_{k}" for k in range(self.n_components)], dtype=object
+        )

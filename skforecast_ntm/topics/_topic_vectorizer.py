@@ -1,0 +1,438 @@
+"""Raw text -> topic weights: a ``CountVectorizer`` and a ``NeuralTopicModel``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+from ._neural_topic_model import NeuralTopicModel
+
+__all__ = ["TopicVectorizer"]
+
+_VECTORIZER_PARAMS = (
+    "lowercase",
+    "strip_accents",
+    "preprocessor",
+    "tokenizer",
+    "analyzer",
+    "stop_words",
+    "token_pattern",
+    "ngram_range",
+    "max_df",
+    "min_df",
+    "max_features",
+    "vocabulary",
+)
+
+_MODEL_PARAMS = (
+    "n_components",
+    "model",
+    "hidden_layer_sizes",
+    "activation",
+    "dropout",
+    "theta_dropout",
+    "batch_norm",
+    "doc_topic_prior",
+    "learning_rate",
+    "beta1",
+    "max_epochs",
+    "batch_size",
+    "weight_decay",
+    "clip_gradient",
+    "early_stopping",
+    "validation_fraction",
+    "tol",
+    "n_iter_no_change",
+    "sub_sample",
+    "random_state",
+    "device",
+    "verbose",
+)
+
+
+def _check_documents(X: Any, whom: str) -> list[str]:
+    """Return the documents of ``X`` as a list of str, or raise.
+
+    Accepts a list / tuple / 1D array / pandas Series of strings, or a
+    single-column 2D array / DataFrame (what ``ColumnTransformer`` passes for
+    a list of one column).
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            f"{whom} expects an iterable of documents (list, array or pandas "
+            "Series of str), got a single string."
+        )
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"{whom} expects one text column, got a DataFrame with "
+                f"{X.shape[1]} columns."
+            )
+        X = X.iloc[:, 0]
+    if hasattr(X, "to_numpy"):  # Series
+        X = X.to_numpy(dtype=object)
+    if isinstance(X, np.ndarray):
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        if X.ndim != 1:
+            raise ValueError(
+                f"{whom} expects a 1D collection of documents, got an array of "
+                f"shape {X.shape}."
+            )
+    elif not isinstance(X, Iterable):
+        raise TypeError(
+            f"{whom} expects an iterable of documents (list, array or pandas "
+            f"Series of str), got {type(X).__name__}."
+        )
+    docs = list(X)
+    if not docs:
+        raise ValueError(f"{whom} got no documents (an empty collection).")
+    is_str = np.fromiter(
+        (isinstance(d, str) for d in docs), dtype=bool, count=len(docs)
+    )
+    if not is_str.all():
+        pos = int(np.flatnonzero(~is_str)[0])
+        raise TypeError(
+            f"{whom} expects every document to be a str; the document at position "
+            f"{pos} is {type(docs[pos]).__name__} ({docs[pos]!r}). Convert or drop "
+            "missing values first (e.g. series.fillna('')); an empty string is a "
+            "valid document."
+        )
+    return docs
+
+
+class TopicVectorizer(TransformerMixin, BaseEstimator):
+    """Turn raw documents into topic weights with a neural topic model.
+
+    A :class:`~sklearn.feature_extraction.text.CountVectorizer` (whose main
+    parameters are exposed here) builds the document-term counts and a
+    :class:`~skforecast_ntm.topics.NeuralTopicModel` learns ``n_components``
+    topics from them. :meth:`transform` returns one row of topic weights per
+    document (non-negative, summing to 1): dense, low-dimensional features for
+    a regressor, a classifier or a forecaster's covariates.
+
+    Works with ``Pipeline``, ``ColumnTransformer`` (pass the text column by
+    name) and ``GridSearchCV`` (e.g. over ``n_components``); ``set_output``
+    gives a DataFrame with columns ``topic_0``, ``topic_1``, ...
+
+    Parameters
+    ----------
+    n_components : int, default=10
+        Number of topics.
+    lowercase : bool, default=True
+        Lowercase the documents before tokenising.
+    strip_accents : {"ascii", "unicode"} or callable, default=None
+        Accent removal (see ``CountVectorizer``).
+    preprocessor : callable, default=None
+        Called on each document before tokenising.
+    tokenizer : callable, default=None
+        ``str -> list of str``: a user tokenizer, e.g. a morphological
+        analyser for Korean or Japanese. When given, ``token_pattern`` is not
+        used.
+    analyzer : {"word", "char", "char_wb"} or callable, default="word"
+        ``"char_wb"`` with ``ngram_range=(2, 3)`` gives character n-grams
+        inside word boundaries: a tokenizer-free option for languages without
+        spaces between words (Chinese, Japanese) or with agglutinated
+        particles (Korean).
+    stop_words : {"english"}, list or None, default=None
+        Words to drop.
+    token_pattern : str or None, default=r"(?u)\\b\\w\\w+\\b"
+        Regular expression of a token (``analyzer="word"`` without a
+        ``tokenizer``).
+    ngram_range : tuple (min_n, max_n), default=(1, 1)
+        Range of n-gram lengths (words or characters, see ``analyzer``).
+    max_df : float in [0, 1] or int, default=1.0
+        Drop terms in more than this share (float) or number (int) of
+        documents.
+    min_df : float in [0, 1] or int, default=1
+        Drop terms in fewer than this share (float) or number (int) of
+        documents.
+    max_features : int, default=None
+        Keep only the most frequent terms.
+    vocabulary : mapping or iterable, default=None
+        A fixed vocabulary.
+    model, hidden_layer_sizes, activation, dropout, theta_dropout, batch_norm, \
+doc_topic_prior, learning_rate, beta1, max_epochs, batch_size, \
+weight_decay, clip_gradient, early_stopping, validation_fraction, tol, \
+n_iter_no_change, sub_sample, random_state, device, verbose
+        Parameters of :class:`~skforecast_ntm.topics.NeuralTopicModel`, with
+        the same defaults.
+
+    Attributes
+    ----------
+    vectorizer_ : CountVectorizer
+        The fitted vectorizer (its ``vocabulary_`` maps terms to columns).
+    model_ : NeuralTopicModel
+        The fitted topic model.
+    components_ : ndarray of shape (n_components, n_terms)
+        Topic-term distributions (``model_.components_``).
+
+    See Also
+    --------
+    skforecast_ntm.topics.NeuralTopicModel : Counts -> topic weights.
+
+    Notes
+    -----
+    A document without any known term (an empty string, only stop words, or
+    only out-of-vocabulary terms) gets the uniform vector ``1 / n_components``:
+    the prior mean, as no word gives evidence for any topic. A non-string
+    document (``None``, ``NaN``, a number) is a ``TypeError`` that names its
+    position.
+
+    Examples
+    --------
+    >>> from skforecast_ntm.topics import TopicVectorizer
+    >>> docs = ["cats purr and cats meow", "dogs bark at dogs",
+    ...         "stocks rise as markets rally", "markets fall and stocks drop"] * 5
+    >>> tv = TopicVectorizer(n_components=2, hidden_layer_sizes=(8,),
+    ...                      max_epochs=5, batch_size=8, random_state=0)
+    >>> theta = tv.fit_transform(docs)
+    >>> theta.shape
+    (20, 2)
+    >>> len(tv.get_top_words(n_words=3)[0])
+    3
+    >>> tv.transform([""]).round(2)  # an empty document
+    array([[0.5, 0.5]])
+    """
+
+    _parameter_constraints: dict = {
+        **{k: CountVectorizer._parameter_constraints[k] for k in _VECTORIZER_PARAMS},
+        **NeuralTopicModel._parameter_constraints,
+    }
+
+    def __init__(
+        self,
+        n_components: int = 10,
+        *,
+        lowercase: bool = True,
+        strip_accents: str | Callable | None = None,
+        preprocessor: Callable | None = None,
+        tokenizer: Callable | None = None,
+        analyzer: str | Callable = "word",
+        stop_words: str | list | None = None,
+        token_pattern: str | None = r"(?u)\b\w\w+\b",
+        ngram_range: tuple[int, int] = (1, 1),
+        max_df: float | int = 1.0,
+        min_df: float | int = 1,
+        max_features: int | None = None,
+        vocabulary: Any = None,
+        model: str = "prodlda",
+        hidden_layer_sizes: Any = (100, 100),
+        activation: str = "softplus",
+        dropout: float = 0.0,
+        theta_dropout: float = 0.05,
+        batch_norm: bool = True,
+        doc_topic_prior: float = 1.0,
+        learning_rate: float = 1e-2,
+        beta1: float = 0.9,
+        max_epochs: int = 30,
+        batch_size: int = 128,
+        weight_decay: float = 0.0,
+        clip_gradient: float | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        tol: float = 1e-3,
+        n_iter_no_change: int = 3,
+        sub_sample: float = 1.0,
+        random_state: Any = None,
+        device: str | torch.device = "cpu",
+        verbose: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.lowercase = lowercase
+        self.strip_accents = strip_accents
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.analyzer = analyzer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.ngram_range = ngram_range
+        self.max_df = max_df
+        self.min_df = min_df
+        self.max_features = max_features
+        self.vocabulary = vocabulary
+        self.model = model
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.theta_dropout = theta_dropout
+        self.batch_norm = batch_norm
+        self.doc_topic_prior = doc_topic_prior
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.clip_gradient = clip_gradient
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.sub_sample = sub_sample
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    def _make_vectorizer(self) -> CountVectorizer:
+        params = {k: getattr(self, k) for k in _VECTORIZER_PARAMS}
+        if self.tokenizer is not None:
+            params["token_pattern"] = None  # unused; avoids sklearn's warning
+        return CountVectorizer(**params)
+
+    def _make_model(self) -> NeuralTopicModel:
+        return NeuralTopicModel(**{k: getattr(self, k) for k in _MODEL_PARAMS})
+
+    def _fit(self, X: Any):
+        docs = _check_documents(X, f"{type(self).__name__}.fit")
+        self.vectorizer_ = self._make_vectorizer()
+        counts = self.vectorizer_.fit_transform(docs)
+        self.model_ = self._make_model().fit(counts)
+        self.components_ = self.model_.components_
+        return counts
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> TopicVectorizer:
+        """Learn the vocabulary and the topics of the documents ``X``.
+
+        Parameters
+        ----------
+        X : list, array or pandas Series of str of shape (n_samples,)
+            Raw documents.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : TopicVectorizer
+            Fitted transformer.
+        """
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit, then return the topic weights of ``X``.
+
+        Parameters
+        ----------
+        X : list, array or pandas Series of str of shape (n_samples,)
+            Raw documents.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+        """
+        counts = self._fit(X)
+        return self.model_.transform(counts)
+
+    def _counts(self, X: Any, whom: str):
+        check_is_fitted(self)
+        docs = _check_documents(X, f"{type(self).__name__}.{whom}")
+        return self.vectorizer_.transform(docs)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Topic weights of each document (deterministic).
+
+        Parameters
+        ----------
+        X : list, array or pandas Series of str of shape (n_samples,)
+            Raw documents.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            Non-negative weights summing to 1; ``1 / n_components`` for a
+            document without known terms.
+        """
+        return self.model_.transform(self._counts(X, "transform"))
+
+    def perplexity(self, X: Any) -> float:
+        """ELBO perplexity bound of the documents ``X`` (lower is better).
+
+        See :meth:`NeuralTopicModel.perplexity`.
+
+        Parameters
+        ----------
+        X : list, array or pandas Series of str of shape (n_samples,)
+            Raw documents (at least one known term in all).
+
+        Returns
+        -------
+        float
+        """
+        return self.model_.perplexity(self._counts(X, "perplexity"))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Evidence lower bound of the documents ``X`` (higher is better).
+
+        See :meth:`NeuralTopicModel.score`.
+
+        Parameters
+        ----------
+        X : list, array or pandas Series of str of shape (n_samples,)
+            Raw documents.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        float
+        """
+        return self.model_.score(self._counts(X, "score"))
+
+    def get_top_words(self, n_words: int = 10) -> list[list[str]]:
+        """The ``n_words`` heaviest terms of each topic, heaviest first.
+
+        Parameters
+        ----------
+        n_words : int, default=10
+            Terms per topic (at most the vocabulary size).
+
+        Returns
+        -------
+        list of n_components lists of str
+        """
+        check_is_fitted(self)
+        if isinstance(n_words, bool) or not isinstance(n_words, Integral):
+            raise TypeError(f"n_words must be an int, got {type(n_words).__name__}.")
+        n_terms = self.components_.shape[1]
+        if not 1 <= n_words <= n_terms:
+            raise ValueError(
+                f"n_words must be in [1, {n_terms}] (the vocabulary size), got "
+                f"{n_words}."
+            )
+        terms = self.vectorizer_.get_feature_names_out()
+        top = np.argsort(-self.components_, axis=1, kind="stable")[:, :n_words]
+        return terms[top].tolist()
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns: ``topic_0``, ``topic_1``, ...
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for API consistency (``ColumnTransformer`` passes the
+            text column's name).
+
+        Returns
+        -------
+        ndarray of str objects
+        """
+        check_is_fitted(self)
+        return self.model_.get_feature_names_out()
