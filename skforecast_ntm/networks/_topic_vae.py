@@ -106,6 +106,19 @@ class TopicVAE(nn.Module):
         only); ``None`` uses ``dropout``. It makes each topic explain its
         words on its own, which keeps the rows of ``beta`` interpretable in a
         product-of-experts decoder.
+
+    Examples
+    --------
+    The base class is used through its subclasses, which share its encoder:
+
+    >>> import torch
+    >>> from skforecast_ntm.networks import ProdLDA, TopicVAE
+    >>> net = ProdLDA(n_words=20, n_topics=3, hidden_sizes=(8,))
+    >>> isinstance(net, TopicVAE)
+    True
+    >>> nll, kl = net(torch.ones(4, 20))
+    >>> tuple(nll.shape)
+    (4,)
     """
 
     def __init__(
