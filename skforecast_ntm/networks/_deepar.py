@@ -186,8 +186,7 @@ class DeepARNetwork(nn.Module):
         self, raw: torch.Tensor, scale: torch.Tensor, target: torch.Tensor
     ) -> torch.Tensor:
         """Log-density of ``target`` (``(B, W)``) under the predicted params."""
-        distr = self.head.distribution(raw, scale.unsqueeze(-1))
-        return distr.log_prob(target)
+        return self.head.log_prob(raw, scale.unsqueeze(-1), target)
 
     @torch.no_grad()
     def sample(
@@ -211,8 +210,10 @@ class DeepARNetwork(nn.Module):
         are then stepped with an explicit LSTM cell in which everything that
         does not depend on the path (static embeddings, log-scale, calendar
         and covariate features, biases) is one precomputed per-series,
-        per-step gate bias, so that each step costs one small matrix product
-        per layer plus a few fused in-place element-wise operations.
+        per-step gate bias. The state is kept feature-major (one contiguous
+        row of ``B * num_samples`` values per feature), so each step costs one
+        matrix product per layer plus a few in-place element-wise operations
+        on contiguous memory, with no concatenation or copy of the states.
         """
         p, c = self.max_lag, self.context_length
         b, s, hz = target.shape[0], int(num_samples), int(horizon)
@@ -240,6 +241,7 @@ class DeepARNetwork(nn.Module):
         series_bias = torch.matmul(dynamic[:, c:], w_dyn.T) + (
             torch.addmm(bias0, static, w_static.T)
         ).unsqueeze(1)  # (B, H, 4 * hid)
+        series_bias = series_bias.permute(1, 2, 0).unsqueeze(-1).contiguous()
         weights, biases = [], []
         for layer in range(n_layers):
             w_ih = getattr(rnn, f"weight_ih_l{layer}")[perm]
@@ -249,43 +251,52 @@ class DeepARNetwork(nn.Module):
                 biases.append(None)
             else:
                 biases.append((getattr(rnn, f"bias_ih_l{layer}")
-                               + getattr(rnn, f"bias_hh_l{layer}"))[perm])
-            weights.append(torch.cat([w_ih, w_hh], dim=1).T.contiguous())
-        # z[l] = [input of layer l, its hidden state]; cells[l] its cell state
-        z = [target.new_empty(n, (n_path if layer == 0 else hid) + hid)
-             for layer in range(n_layers)]
+                               + getattr(rnn, f"bias_hh_l{layer}"))[perm, None])
+            weights.append(torch.cat([w_ih, w_hh], dim=1).contiguous())
+        # rows of `state`: lags, lag-1 observed flag, hidden state of each
+        # layer; the input of layer l (the previous layer's hidden state, or
+        # the path inputs, followed by its own hidden state) is a contiguous
+        # block of rows
+        state = target.new_empty(n_path + n_layers * hid, n)
+        rows = [slice(n_path + layer * hid, n_path + (layer + 1) * hid)
+                for layer in range(n_layers)]
+        inputs = [slice(0, n_path + hid)] + [
+            slice(n_path + (layer - 1) * hid, n_path + (layer + 1) * hid)
+            for layer in range(1, n_layers)
+        ]
         cells = []
         for layer in range(n_layers):
-            z[layer][:, -hid:] = h_ctx[layer].repeat_interleave(s, dim=0)
-            cells.append(c_ctx[layer].repeat_interleave(s, dim=0))
-        gates = target.new_empty(n, 4 * hid)
-        tanh_c = target.new_empty(n, hid)
+            state[rows[layer]] = h_ctx[layer].repeat_interleave(s, dim=0).T
+            cells.append(c_ctx[layer].repeat_interleave(s, dim=0).T.contiguous())
+        gates = target.new_empty(4 * hid, n)
+        tanh_c = target.new_empty(hid, n)
         # scaled history needed by the lags, followed by the sampled values
         scale_s = scale.repeat_interleave(s)
-        seq = target.new_empty(n, p + hz)
-        seq[:, :p] = (target[:, c : c + p] / scale[:, None]).repeat_interleave(
-            s, dim=0)
-        z[0][:, n_lag] = observed[:, p + c - 1].repeat_interleave(s)
+        seq = target.new_empty(p + hz, n)
+        seq[:p] = (target[:, c : c + p] / scale[:, None]).repeat_interleave(
+            s, dim=0).T
+        state[n_lag] = observed[:, p + c - 1].repeat_interleave(s)
         lag_pos = p - self.lags
         proj = self.head.proj
+        proj_bias = proj.bias[:, None]
         for k in range(hz):
             if k == 1:
-                z[0][:, n_lag] = 1.0
-            z[0][:, :n_lag] = seq[:, lag_pos + k]
+                state[n_lag] = 1.0
+            torch.index_select(seq, 0, lag_pos + k, out=state[:n_lag])
             for layer in range(n_layers):
                 if layer == 0:
-                    torch.mm(z[0], weights[0], out=gates)
-                    gates.view(b, s, -1).add_(series_bias[:, k].unsqueeze(1))
+                    torch.mm(weights[0], state[inputs[0]], out=gates)
+                    gates.view(4 * hid, b, s).add_(series_bias[k])
                 else:
-                    z[layer][:, :hid] = z[layer - 1][:, -hid:]
-                    torch.addmm(biases[layer], z[layer], weights[layer], out=gates)
-                sig = gates[:, : 3 * hid].sigmoid_()
-                g = gates[:, 3 * hid :].tanh_()
+                    torch.addmm(biases[layer], weights[layer], state[inputs[layer]],
+                                out=gates)
+                sig = gates[: 3 * hid].sigmoid_()
+                g = gates[3 * hid :].tanh_()
                 cell = cells[layer]
-                cell.mul_(sig[:, hid : 2 * hid]).addcmul_(sig[:, :hid], g)
+                cell.mul_(sig[hid : 2 * hid]).addcmul_(sig[:hid], g)
                 torch.tanh(cell, out=tanh_c)
-                torch.mul(sig[:, 2 * hid :], tanh_c, out=z[layer][:, -hid:])
-            raw = torch.addmm(proj.bias, z[-1][:, -hid:], proj.weight.T)
-            seq[:, p + k] = self.head.sample_scaled(raw, scale_s)
-        out = seq[:, p:].mul_(scale_s[:, None])
-        return out.reshape(b, s, hz)
+                torch.mul(sig[2 * hid :], tanh_c, out=state[rows[layer]])
+            raw = torch.addmm(proj_bias, proj.weight, state[rows[-1]])
+            seq[p + k] = self.head.sample_scaled(raw.T, scale_s)
+        out = seq[p:].mul_(scale_s)
+        return out.T.reshape(b, s, hz)
