@@ -47,7 +47,18 @@ __all__ = ["DeepARConfig", "DeepARCore", "Encoders", "PanelArrays"]
 
 @dataclass
 class DeepARConfig:
-    """Hyper-parameters of the core (see the estimators for their meaning)."""
+    """Hyper-parameters of the core (see the estimators for their meaning).
+
+    Both estimators build one from their parameters; use it directly only to
+    drive :class:`DeepARCore` without an estimator.
+
+    Examples
+    --------
+    >>> from skforecast_ntm.forecasting import DeepARConfig
+    >>> cfg = DeepARConfig(prediction_length=6, hidden_size=8, max_epochs=1)
+    >>> cfg.likelihood, cfg.num_samples
+    ('student_t', 100)
+    """
 
     prediction_length: int = 1
     context_length: int | None = None
@@ -346,9 +357,28 @@ def _seeds(random_state) -> tuple[int, int, int]:
 class DeepARCore:
     """Fits the DeepAR network on a :class:`Panel` and samples forecasts.
 
+    The training core shared by :class:`~skforecast_ntm.DeepARForecaster` and
+    :class:`~skforecast_ntm.DeepARRegressor` (their ``core_`` attribute).
+
     Parameters
     ----------
     config : DeepARConfig
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skforecast_ntm.forecasting import DeepARConfig, DeepARCore
+    >>> from skforecast_ntm.forecasting._panel import build_panel
+    >>> idx = pd.MultiIndex.from_product(
+    ...     [["a", "b"], pd.period_range("2020-01", periods=30, freq="M")])
+    >>> y = pd.DataFrame({"y": np.arange(60.0) % 12 + 1}, index=idx)
+    >>> core = DeepARCore(DeepARConfig(prediction_length=3, hidden_size=8,
+    ...                                max_epochs=1, batches_per_epoch=2,
+    ...                                random_state=0))
+    >>> core = core.fit(build_panel(y))
+    >>> future = build_panel(y, info=core.enc.info, extra_steps=3)
+    >>> core.sample(future, np.array([30, 30]), horizon=3, num_samples=5).shape
+    (2, 5, 3)
     """
 
     def __init__(self, config: DeepARConfig) -> None:

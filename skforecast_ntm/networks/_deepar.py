@@ -62,6 +62,23 @@ class DeepARNetwork(nn.Module):
         Embedding sizes; default :func:`embedding_dim_for` of each cardinality.
     min_scale : float
         Floor of the scale.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import DeepARNetwork
+    >>> net = DeepARNetwork(lags=[1, 2], context_length=3, n_dynamic=1,
+    ...                     cardinalities=[4], hidden_size=8)
+    >>> b, p, w = 5, 2, 3 + 2  # batch, max lag, context + horizon
+    >>> x = dict(target=torch.rand(b, p + w), observed=torch.ones(b, p + w),
+    ...          dynamic=torch.rand(b, w, 1), static_cat=torch.ones(b, 1).long(),
+    ...          static_real=torch.zeros(b, 0), fallback_scale=torch.ones(b))
+    >>> raw, scale = net(**x)
+    >>> tuple(raw.shape)  # Student-t: 3 parameters per step
+    (5, 5, 3)
+    >>> x["target"], x["observed"] = x["target"][:, :p + 3], x["observed"][:, :p + 3]
+    >>> tuple(net.eval().sample(**x, horizon=2, num_samples=7).shape)
+    (5, 7, 2)
     """
 
     def __init__(

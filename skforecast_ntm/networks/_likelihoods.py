@@ -44,6 +44,16 @@ class LikelihoodHead(nn.Module):
     ----------
     in_features : int
         Size of the hidden state fed to the head.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import make_likelihood_head
+    >>> head = make_likelihood_head("student_t", in_features=8)
+    >>> raw = head(torch.zeros(4, 8))          # (4, 3): loc, scale, df
+    >>> d = head.distribution(raw, torch.full((4,), 10.0))
+    >>> tuple(d.sample().shape)
+    (4,)
     """
 
     #: number of distribution parameters produced per time step
@@ -88,7 +98,17 @@ class LikelihoodHead(nn.Module):
 
 
 class StudentTHead(LikelihoodHead):
-    """Student-t likelihood (DeepAR's default for real-valued data)."""
+    """Student-t likelihood (DeepAR's default for real-valued data).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import StudentTHead
+    >>> head = StudentTHead(4)
+    >>> d = head.distribution(torch.tensor([[1.0, 0.0, 0.0]]), torch.tensor([5.0]))
+    >>> float(d.loc[0])  # the location is rescaled
+    5.0
+    """
 
     n_params = 3
 
@@ -123,7 +143,17 @@ class StudentTHead(LikelihoodHead):
 
 
 class GaussianHead(LikelihoodHead):
-    """Gaussian likelihood."""
+    """Gaussian likelihood.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import GaussianHead
+    >>> d = GaussianHead(4).distribution(torch.tensor([[2.0, 0.0]]),
+    ...                                  torch.tensor([3.0]))
+    >>> float(d.mean[0])
+    6.0
+    """
 
     n_params = 2
 
@@ -141,6 +171,17 @@ class NegativeBinomialHead(LikelihoodHead):
 
     Mean ``mu`` and shape ``alpha`` (variance ``mu + alpha mu^2``); with scale
     ``nu`` the head uses ``mu * nu`` and ``alpha / sqrt(nu)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import NegativeBinomialHead
+    >>> head = NegativeBinomialHead(4)
+    >>> raw = torch.tensor([[0.5, -1.0]])
+    >>> d1 = head.distribution(raw, torch.tensor([1.0]))
+    >>> d10 = head.distribution(raw, torch.tensor([10.0]))
+    >>> bool(torch.isclose(d10.mean, 10 * d1.mean))
+    True
     """
 
     n_params = 2
@@ -182,6 +223,14 @@ class MaskedNegativeLogLikelihood(nn.Module):
 
     Missing targets (mask 0) contribute nothing, even if their log-density is
     not finite.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import MaskedNegativeLogLikelihood
+    >>> ll = torch.tensor([[-1.0, float("nan"), -3.0]])
+    >>> MaskedNegativeLogLikelihood()(ll, torch.tensor([[1.0, 0.0, 1.0]])).item()
+    2.0
     """
 
     def forward(self, log_likelihood: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
