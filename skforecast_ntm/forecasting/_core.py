@@ -123,8 +123,7 @@ class Encoders:
 
     @property
     def cardinalities(self) -> list[int]:
-        cards = [len(levels) + 1 for levels in self.cat_levels]
-        return cards
+        return [len(levels) + 1 for levels in self.cat_levels]
 
     def _static_real_raw(self, panel: Panel) -> np.ndarray:
         if not self.real_columns:
@@ -202,7 +201,6 @@ class PanelArrays:
         full_grid = extend_grid(make_grid(start, start, enc.info), pad + t - 1,
                                 enc.info)
         self.tf = time_features(full_grid, enc.info)
-        self.first = panel.first + pad  # first row of each series (padded pos)
         # first observed value (age and window bounds start from it)
         any_obs = observed.any(1)
         self.first_obs = np.where(any_obs, observed.argmax(1), t) + pad
@@ -226,7 +224,6 @@ class PanelArrays:
         absval = np.where(observed, np.abs(np.nan_to_num(panel.y)), 0.0)
         n_obs = observed.sum(1)
         mean_abs = absval.sum(1) / np.maximum(n_obs, 1)
-        self.series_scale = mean_abs.astype(np.float64)
         self.fallback_scale = np.where(mean_abs > 0, mean_abs, 1.0).astype(np.float32)
         self.n_obs = n_obs
 
@@ -461,8 +458,6 @@ class DeepARCore:
             # time-ordered split: the last `h` steps of each series that keeps
             # at least `h + 2` earlier steps are held out for validation
             validate = (hi - h - lo_obs) >= 2
-            if not validate.any():
-                validate[:] = False
         train_hi = np.where(validate, hi - h, hi)
         trainable = (train_hi - lo_obs >= 2) & (arr.n_obs >= 2)
         if not trainable.any():

@@ -181,7 +181,7 @@ class DeepARForecaster(BaseForecaster):
 
     def _train_core(self, y, X, fh) -> DeepARCore:
         validate_params(self)
-        _check_X_complete(X, static_columns(self))
+        _check_X_complete(X)
         panel = self._panel(y, X)
         if self.prediction_length is not None:
             horizon = int(self.prediction_length)
@@ -209,11 +209,10 @@ class DeepARForecaster(BaseForecaster):
         return self
 
     def _fit(self, y, X=None, fh=None):
-        if X is not None:
-            _check_X_complete(X, static_columns(self))
         self._hist_y, self._hist_X = y, X
         if self._state == "pretrained" and hasattr(self, "pretrained_core_"):
             validate_params(self)
+            _check_X_complete(X)
             self.core_ = self.pretrained_core_
             # conditioning only: validate the new data against the encoders
             _ = self._panel(y, X, info=self.core_.enc.info)
@@ -407,7 +406,7 @@ def _stack_columns(y: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, names=["__column__"])
 
 
-def _check_X_complete(X, static_cols) -> None:
+def _check_X_complete(X) -> None:
     if X is None:
         return
     na = X.isna().any()
