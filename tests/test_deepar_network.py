@@ -9,6 +9,7 @@ from skforecast_ntm.networks import (
     MaskedNegativeLogLikelihood,
     NegativeBinomialHead,
     StudentTHead,
+    dropout_mask,
     embedding_dim_for,
     make_likelihood_head,
 )
@@ -43,6 +44,69 @@ def test_scale_ignores_unobserved_and_falls_back():
     observed = torch.tensor([[1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
     scale = net.compute_scale(target, observed, torch.tensor([1.0, 7.0]))
     torch.testing.assert_close(scale, torch.tensor([4.0, 7.0]))
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5])
+def test_dropout_mask_rate_values_and_seed(p):
+    shape = (3, 200, 7, 50)
+    m = dropout_mask(shape, p, generator=torch.Generator().manual_seed(1))
+    assert m.shape == shape and m.dtype == torch.float32
+    values = m.unique()
+    assert values.numel() == 2 and values[0] == 0.0
+    keep = 1.0 - round(p * 65536) / 65536  # p rounded to 16 bits
+    assert values[1].item() == pytest.approx(1.0 / keep, rel=1e-6)
+    drop_rate = (m == 0).float().mean().item()
+    assert abs(drop_rate - p) < 4 * np.sqrt(p * (1 - p) / m.numel())
+    assert m.mean().item() == pytest.approx(1.0, abs=0.01)
+    again = dropout_mask(shape, p, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(m, again)
+    other = dropout_mask(shape, p, generator=torch.Generator().manual_seed(2))
+    assert not torch.equal(m, other)
+    # masks of neighbouring elements are independent (no shared 16-bit field)
+    flat = (m.reshape(-1) == 0).float()
+    both = (flat[:-1] * flat[1:]).mean().item()
+    assert both == pytest.approx(p * p, abs=0.01)
+    assert torch.equal(dropout_mask((5, 3), 0.0), torch.ones(5, 3))
+
+
+def test_training_lstm_matches_nn_lstm_when_nothing_is_dropped():
+    """The layer-by-layer training path is nn.LSTM, values and gradients."""
+    torch.manual_seed(0)
+    net = DeepARNetwork(lags=[1, 2, 3], context_length=4, n_dynamic=2,
+                        cardinalities=[3], hidden_size=5, num_layers=3,
+                        dropout=0.3)
+    x = batch()
+    net.train()
+    ones = torch.ones(2, 4, 6, 5)
+    raw, _ = net(**x, dropout_masks=ones)
+    g = torch.autograd.grad(raw.sum(), list(net.parameters()))
+    net.rnn.dropout = 0.0  # nn.LSTM itself, without dropout
+    ref, _ = net(**x)
+    g_ref = torch.autograd.grad(ref.sum(), list(net.parameters()))
+    torch.testing.assert_close(raw, ref)
+    for a, b in zip(g, g_ref, strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_training_dropout_uses_the_masks():
+    net = DeepARNetwork(lags=[1, 2, 3], context_length=4, n_dynamic=2,
+                        cardinalities=[3], hidden_size=5, dropout=0.5).train()
+    x = batch()
+    masks = dropout_mask((1, 4, 6, 5), 0.5, generator=torch.Generator().manual_seed(0))
+    a, _ = net(**x, dropout_masks=masks)
+    b, _ = net(**x, dropout_masks=masks)
+    c, _ = net(**x, dropout_masks=torch.ones_like(masks))
+    torch.testing.assert_close(a, b)
+    assert not torch.allclose(a, c)
+    # drawn by the network from torch's RNG when not given
+    torch.manual_seed(3)
+    d, _ = net(**x)
+    torch.manual_seed(3)
+    e, _ = net(**x)
+    torch.testing.assert_close(d, e)
+    assert net.dropout_masks(4, 6).shape == (1, 4, 6, 5)
+    assert DeepARNetwork(lags=[1], context_length=2, n_dynamic=0,
+                         num_layers=1).dropout_masks(4, 6) is None
 
 
 def test_sample_shapes_and_determinism():

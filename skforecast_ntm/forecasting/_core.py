@@ -21,12 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import (
-    EarlyStopping,
-    GradientNormClipping,
-    LRScheduler,
-    ProgressBar,
-)
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 from torch.utils.data import Dataset
@@ -329,13 +324,39 @@ class _FixedWindows(Dataset):
 
 
 class _DeepARNet(NeuralNet):
-    """skorch net whose loss is the masked negative log-likelihood."""
+    """skorch net whose loss is the masked negative log-likelihood.
+
+    Its training step is written out rather than skorch's closure-based one
+    (Adam needs no closure), with the gradient clipping inline.
+
+    Parameters
+    ----------
+    gradient_clip : float
+        Maximum norm of the gradient.
+    """
+
+    def __init__(self, *args, gradient_clip: float = 10.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gradient_clip = gradient_clip
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         raw, scale = y_pred
         y_true = to_tensor(y_true, device=self.device)
         ll = self.module_.log_likelihood(raw, scale, y_true["target"])
         return self.criterion_(ll, y_true["mask"])
+
+    def train_step(self, batch, **fit_params):
+        """Forward, backward, gradient clipping and one Adam step."""
+        self._set_training(True)
+        X, y = batch
+        X = to_tensor(X, device=self.device)
+        y_pred = self.module_(**X)
+        loss = self.get_loss(y_pred, y, X=X, training=True)
+        self.optimizer_.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.gradient_clip)
+        self.optimizer_.step()
+        return {"loss": loss.detach(), "y_pred": y_pred}
 
 
 def _rng_context(device: str):
@@ -520,7 +541,6 @@ class DeepARCore:
         cfg = self.config
         monitor = "valid_loss" if valid_ds is not None else "train_loss"
         callbacks = [
-            ("grad_clip", GradientNormClipping(gradient_clip_value=cfg.gradient_clip)),
             ("lr_plateau", LRScheduler(
                 policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
                 monitor=monitor, mode="min", factor=0.5,
@@ -552,6 +572,7 @@ class DeepARCore:
             callbacks=callbacks,
             device=cfg.device,
             verbose=int(cfg.verbose),
+            gradient_clip=cfg.gradient_clip,
         )
 
     # ---------------------------------------------------------------- sample

@@ -1,6 +1,6 @@
 """Pure ``torch.nn.Module`` networks (no pandas, no sklearn)."""
 
-from ._deepar import DeepARNetwork, embedding_dim_for
+from ._deepar import DeepARNetwork, dropout_mask, embedding_dim_for
 from ._likelihoods import (
     LIKELIHOODS,
     GaussianHead,
@@ -14,6 +14,7 @@ from ._topic_vae import NVDM, ProdLDA, TopicVAE, laplace_dirichlet_prior, make_t
 
 __all__ = [
     "DeepARNetwork",
+    "dropout_mask",
     "embedding_dim_for",
     "LIKELIHOODS",
     "GaussianHead",

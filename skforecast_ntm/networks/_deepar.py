@@ -22,6 +22,8 @@ step. No pandas here: the data pipeline lives in ``skforecast_ntm.forecasting``.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Sequence
 
 import torch
@@ -29,12 +31,53 @@ from torch import nn
 
 from ._likelihoods import make_likelihood_head
 
-__all__ = ["DeepARNetwork", "embedding_dim_for"]
+__all__ = ["DeepARNetwork", "dropout_mask", "embedding_dim_for"]
+
+#: the three 16-bit fields of a non-negative 63-bit integer with no zero bit
+#: forced on them (the low 48 bits), as a slice of its ``int16`` view
+_FIELDS = slice(0, 3) if sys.byteorder == "little" else slice(1, 4)
 
 
 def embedding_dim_for(cardinality: int) -> int:
     """Default embedding size: ``min(50, (cardinality + 1) // 2)``, at least 1."""
     return max(1, min(50, (cardinality + 1) // 2))
+
+
+def dropout_mask(
+    shape: Sequence[int],
+    p: float,
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Inverted-dropout mask: 0 with probability ``p``, else ``1 / (1 - p)``.
+
+    ``torch.nn.functional.dropout`` draws one random number per element with
+    ``bernoulli_``, which on CPU costs as much as a layer of a small LSTM. This
+    draws one 64-bit integer per three elements and compares 16-bit fields
+    of it with a threshold, so ``p`` is rounded to a multiple of ``2**-16``
+    (the scale uses the rounded value, so the mask still has mean 1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import dropout_mask
+    >>> m = dropout_mask((1000, 100), 0.25, generator=torch.Generator().manual_seed(0))
+    >>> sorted(set(m.unique().tolist()))
+    [0.0, 1.3333333730697632]
+    >>> round(float((m == 0).float().mean()), 2)
+    0.25
+    """
+    n = math.prod(int(d) for d in shape)
+    drop = round(float(p) * 65536)
+    if drop <= 0 or n == 0:
+        return torch.ones(tuple(shape), dtype=dtype, device=device)
+    draws = torch.empty((n + 2) // 3, dtype=torch.int64, device=device)
+    draws.random_(generator=generator)  # uniform on [0, 2**63)
+    fields = draws.view(torch.int16).view(-1, 4)[:, _FIELDS].reshape(-1)[:n]
+    keep = fields >= drop - 32768  # each field is uniform on [-2**15, 2**15)
+    return keep.to(dtype).mul_(65536.0 / (65536 - drop)).view(tuple(shape))
 
 
 class DeepARNetwork(nn.Module):
@@ -169,8 +212,12 @@ class DeepARNetwork(nn.Module):
         static_cat: torch.Tensor,
         static_real: torch.Tensor,
         fallback_scale: torch.Tensor,
+        dropout_masks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher-forced pass over the window.
+
+        ``dropout_masks`` (training only): the inter-layer dropout masks of
+        :meth:`dropout_masks`; drawn here when None.
 
         Returns
         -------
@@ -181,12 +228,63 @@ class DeepARNetwork(nn.Module):
             ``(B,)`` the scale used.
         """
         raw, scale, _ = self._unroll(
-            target, observed, dynamic, static_cat, static_real, fallback_scale
+            target, observed, dynamic, static_cat, static_real, fallback_scale,
+            dropout_masks,
         )
         return raw, scale
 
+    def dropout_masks(
+        self, batch: int, steps: int, *, device: torch.device | str | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor | None:
+        """Masks of the dropout between LSTM layers for a training batch.
+
+        Shape ``(num_layers - 1, batch, steps, hidden_size)`` (see
+        :func:`dropout_mask`), or None when there is no dropout. Drawing them
+        up front lets a batch be split across threads without changing its
+        dropout.
+        """
+        rnn = self.rnn
+        if rnn.num_layers < 2 or rnn.dropout <= 0:
+            return None
+        return dropout_mask(
+            (rnn.num_layers - 1, batch, steps, rnn.hidden_size), rnn.dropout,
+            device=device, generator=generator,
+        )
+
+    def _run_rnn(self, inputs: torch.Tensor, masks: torch.Tensor | None):
+        """The LSTM; in training, layer by layer with explicit dropout masks.
+
+        ``nn.LSTM`` draws its inter-layer dropout with ``bernoulli_``; on CPU
+        the layers are run one at a time (the same kernels) with masks from
+        :meth:`dropout_masks` instead. On other devices (cuDNN fuses dropout)
+        the module is called as is unless masks are given.
+        """
+        rnn = self.rnn
+        if not self.training or rnn.num_layers < 2 or rnn.dropout <= 0 or (
+            masks is None and inputs.device.type != "cpu"
+        ):
+            return rnn(inputs)
+        b, w = inputs.shape[:2]
+        if masks is None:
+            masks = self.dropout_masks(b, w, device=inputs.device)
+        zeros = inputs.new_zeros(1, b, rnn.hidden_size)
+        out, h_n, c_n = inputs, [], []
+        for layer in range(rnn.num_layers):
+            if layer:
+                out = out * masks[layer - 1]
+            weights = [getattr(rnn, f"{name}_l{layer}") for name in
+                       ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            # the function behind nn.LSTM.forward, for a single layer
+            out, h, c = torch.lstm(out, (zeros, zeros), weights, True, 1, 0.0,
+                                   True, False, True)
+            h_n.append(h)
+            c_n.append(c)
+        return out, (torch.cat(h_n), torch.cat(c_n))
+
     def _unroll(
-        self, target, observed, dynamic, static_cat, static_real, fallback_scale
+        self, target, observed, dynamic, static_cat, static_real, fallback_scale,
+        dropout_masks=None,
     ):
         p = self.max_lag
         w = dynamic.shape[1]
@@ -196,7 +294,7 @@ class DeepARNetwork(nn.Module):
         static = self.static_features(static_cat, static_real, scale)
         static = static.unsqueeze(1).expand(-1, w, -1)
         inputs = torch.cat([lag_in, dynamic, static], dim=-1)
-        out, state = self.rnn(inputs)
+        out, state = self._run_rnn(inputs, dropout_masks)
         return self.head(out), scale, state
 
     def log_likelihood(
