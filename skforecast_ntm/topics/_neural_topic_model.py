@@ -349,6 +349,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
             lr=self.learning_rate,
             betas=(self.beta1, 0.999),
             weight_decay=self.weight_decay,
+            # one fused kernel instead of a loop over the parameter tensors
+            fused=torch.device(device).type in ("cpu", "cuda"),
         )
         self.n_iter_ = 0
         self.loss_curve_: list[float] = []
