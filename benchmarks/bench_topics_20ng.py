@@ -191,20 +191,18 @@ def main(argv=None) -> pd.DataFrame:
         flush=True,
     )
 
-    runners = {
-        "NeuralTopicModel": lambda k, s: run_ours(k, s, X_train, X_test, params),
-        "sklearn LDA (batch)": lambda k, s: run_sklearn(
-            "batch", k, s, X_train, X_test
-        ),
-        "sklearn LDA (online)": lambda k, s: run_sklearn(
-            "online", k, s, X_train, X_test
-        ),
-        f"gensim LdaModel ({args.gensim_passes} passes)": lambda k, s: run_gensim(
-            k, s, X_train_csc, X_test_csc, args.gensim_passes
-        ),
+    runners = {  # --models key: (table label, runner)
+        "ours": ("NeuralTopicModel",
+                 lambda k, s: run_ours(k, s, X_train, X_test, params)),
+        "lda-batch": ("sklearn LDA (batch)", lambda k, s: run_sklearn(
+            "batch", k, s, X_train, X_test)),
+        "lda-online": ("sklearn LDA (online)", lambda k, s: run_sklearn(
+            "online", k, s, X_train, X_test)),
+        "gensim": (f"gensim LdaModel ({args.gensim_passes} passes)",
+                   lambda k, s: run_gensim(k, s, X_train_csc, X_test_csc,
+                                           args.gensim_passes)),
     }
-    runners = {name: run for key, (name, run) in zip(MODEL_KEYS, runners.items())
-               if key in args.models}
+    runners = dict(runners[key] for key in MODEL_KEYS if key in args.models)
     rows = []
     for k in args.topics:
         for seed in args.seeds:

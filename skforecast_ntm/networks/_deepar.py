@@ -236,21 +236,20 @@ class DeepARNetwork(nn.Module):
 
     def dropout_masks(
         self, batch: int, steps: int, *, device: torch.device | str | None = None,
-        generator: torch.Generator | None = None,
     ) -> torch.Tensor | None:
         """Masks of the dropout between LSTM layers for a training batch.
 
         Shape ``(num_layers - 1, batch, steps, hidden_size)`` (see
-        :func:`dropout_mask`), or None when there is no dropout. Drawing them
-        up front lets a batch be split across threads without changing its
-        dropout.
+        :func:`dropout_mask`, drawn from torch's global RNG), or None when
+        there is no dropout. Passing masks to :meth:`forward` fixes the
+        dropout of a pass (masks of ones give ``nn.LSTM`` without dropout).
         """
         rnn = self.rnn
         if rnn.num_layers < 2 or rnn.dropout <= 0:
             return None
         return dropout_mask(
             (rnn.num_layers - 1, batch, steps, rnn.hidden_size), rnn.dropout,
-            device=device, generator=generator,
+            device=device,
         )
 
     def _run_rnn(self, inputs: torch.Tensor, masks: torch.Tensor | None):
@@ -262,13 +261,11 @@ class DeepARNetwork(nn.Module):
         the module is called as is unless masks are given.
         """
         rnn = self.rnn
-        if not self.training or rnn.num_layers < 2 or rnn.dropout <= 0 or (
-            masks is None and inputs.device.type != "cpu"
-        ):
-            return rnn(inputs)
         b, w = inputs.shape[:2]
-        if masks is None:
+        if self.training and masks is None and inputs.device.type == "cpu":
             masks = self.dropout_masks(b, w, device=inputs.device)
+        if not self.training or masks is None:  # also: no dropout to apply
+            return rnn(inputs)
         zeros = inputs.new_zeros(1, b, rnn.hidden_size)
         out, h_n, c_n = inputs, [], []
         for layer in range(rnn.num_layers):
