@@ -16,16 +16,6 @@ from skforecast_ntm.topics import NeuralTopicModel
 TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, batch_size=16, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny networks: one thread is as fast and avoids oversubscription under
-    # pytest-xdist
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @parametrize_with_checks(
     [
         NeuralTopicModel(n_components=3, **TINY),

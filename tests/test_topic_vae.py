@@ -13,14 +13,6 @@ from skforecast_ntm.networks._topic_vae import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _counts(n_docs=16, n_words=12, seed=0):
     g = torch.Generator().manual_seed(seed)
     return torch.poisson(torch.full((n_docs, n_words), 1.5), generator=g)
