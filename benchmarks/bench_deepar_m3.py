@@ -67,13 +67,19 @@ SEASON = 12
 QUANTILES = (0.1, 0.5, 0.9)
 NUM_SAMPLES = 100
 #: the equal-budget DeepARs, fitted once per seed with ``--repeats``
-REPEATED_MODELS = ("deepar", "gluonts")
-ALL_MODELS = ("deepar", "gluonts", "gluonts-nocache", "autoets", "snaive",
-              "deepar-tuned")
-REFERENCE_MODELS = ("gluonts", "gluonts-nocache", "autoets")  # --ref-python
+REPEATED_MODELS = ("deepar", "gluonts", "deepar-bf16", "gluonts-bf16")
+ALL_MODELS = ("deepar", "gluonts", "deepar-bf16", "gluonts-bf16",
+              "gluonts-nocache", "autoets", "snaive", "deepar-tuned")
+REFERENCE_MODELS = ("gluonts", "gluonts-bf16", "gluonts-nocache",
+                    "autoets")  # run by --ref-python
+#: the model whose training throughput each DeepAR is compared with at the
+#: same numerical precision
+PEERS = {"deepar": "gluonts", "deepar-bf16": "gluonts-bf16"}
 LABELS = {
     "deepar": "skforecast_ntm DeepAR",
     "gluonts": "GluonTS DeepAR (torch)",
+    "deepar-bf16": "skforecast_ntm DeepAR, precision='bfloat16'",
+    "gluonts-bf16": "GluonTS DeepAR, precision='bf16-mixed'",
     "gluonts-nocache": "GluonTS DeepAR, cache_data=False",
     "autoets": "statsforecast AutoETS",
     "snaive": "seasonal naive",
@@ -245,7 +251,7 @@ def run_deepar(data: dict, args, params: dict) -> dict:
     return out
 
 
-def run_gluonts(data: dict, args, cache: bool) -> dict:
+def run_gluonts(data: dict, args, cache: bool, bf16: bool = False) -> dict:
     import lightning.pytorch as pl
     import pandas as pd
     from gluonts.dataset.common import ListDataset
@@ -293,6 +299,8 @@ def run_gluonts(data: dict, args, cache: bool) -> dict:
                 "logger": False,
                 "default_root_dir": tmp,
                 "callbacks": [timer],
+                # Lightning's mixed precision: autocast to bfloat16
+                "precision": "bf16-mixed" if bf16 else "32-true",
             },
         )
         pl.seed_everything(args.seed, verbose=False)
@@ -375,13 +383,14 @@ def worker(args) -> None:
     model = args.worker
     with np.load(args.data) as npz:
         data = {k: npz[k] for k in npz.files}
-    if model == "deepar":
+    if model in ("deepar", "deepar-bf16"):
         params = dict(
             prediction_length=HORIZON, context_length=args.context_length,
             likelihood="student_t", hidden_size=args.hidden_size,
             num_layers=args.num_layers, max_epochs=args.epochs,
             batches_per_epoch=args.batches_per_epoch, batch_size=args.batch_size,
             early_stopping=False, num_samples=NUM_SAMPLES,
+            precision="bfloat16" if model == "deepar-bf16" else "float32",
         )
         params.update(json.loads(args.params))
         out = run_deepar(data, args, params)
@@ -393,8 +402,9 @@ def worker(args) -> None:
             params.update(max_epochs=args.epochs,
                           batches_per_epoch=args.batches_per_epoch)
         out = run_deepar(data, args, params)
-    elif model in ("gluonts", "gluonts-nocache"):
-        out = run_gluonts(data, args, cache=model == "gluonts")
+    elif model in ("gluonts", "gluonts-nocache", "gluonts-bf16"):
+        out = run_gluonts(data, args, cache=model != "gluonts-nocache",
+                          bf16=model == "gluonts-bf16")
     elif model == "autoets":
         out = run_autoets(data, args)
     elif model == "snaive":
@@ -447,7 +457,7 @@ def mean_rows(runs: list[dict]) -> dict:
 
 def add_ratios(rows: dict) -> None:
     refs = {"GluonTS": "gluonts", "ETS": "autoets", "SN": "snaive"}
-    for row in rows.values():
+    for name, row in rows.items():
         if "error" in row:
             continue
         for metric in ("MASE", "mean wQL"):
@@ -458,6 +468,10 @@ def add_ratios(rows: dict) -> None:
         base = rows.get("gluonts", {})
         if "windows/s" in row and "windows/s" in base:
             row["windows/s / GluonTS"] = row["windows/s"] / base["windows/s"]
+        peer = rows.get(PEERS.get(name, ""), {})
+        if "windows/s" in row and "windows/s" in peer:
+            row["windows/s / GluonTS same precision"] = (
+                row["windows/s"] / peer["windows/s"])
         if "fit s" in base:
             row["fit s / GluonTS"] = row["fit s"] / base["fit s"]
 
@@ -467,7 +481,8 @@ COLUMNS = [
     "predict s", "sample s", "windows/s", "peak MB",
     "MASE / GluonTS", "MASE / ETS", "MASE / SN",
     "mean wQL / GluonTS", "mean wQL / ETS", "mean wQL / SN",
-    "windows/s / GluonTS", "fit s / GluonTS",
+    "windows/s / GluonTS", "windows/s / GluonTS same precision",
+    "fit s / GluonTS",
 ]
 
 

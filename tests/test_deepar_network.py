@@ -69,6 +69,52 @@ def test_dropout_mask_rate_values_and_seed(p):
     assert torch.equal(dropout_mask((5, 3), 0.0), torch.ones(5, 3))
 
 
+def test_dropout_mask_uses_every_16_bit_field_and_any_dtype():
+    m = dropout_mask((4096, 64), 0.25, generator=torch.Generator().manual_seed(0))
+    # element i uses field i % 4 of a 64-bit draw: each field is unbiased
+    rates = (m.reshape(-1, 4) == 0).float().mean(0)
+    torch.testing.assert_close(rates, torch.full((4,), 0.25), atol=0.01, rtol=0)
+    b = dropout_mask((10, 8), 0.5, dtype=torch.bfloat16,
+                     generator=torch.Generator().manual_seed(0))
+    assert b.dtype == torch.bfloat16
+    assert set(b.unique().tolist()) == {0.0, 2.0}
+
+
+def test_bfloat16_lstm_in_training_float32_in_evaluation():
+    kw = dict(lags=[1, 2, 3], context_length=4, n_dynamic=2, cardinalities=[3],
+              hidden_size=5, num_layers=2, dropout=0.3)
+    torch.manual_seed(0)
+    ref = DeepARNetwork(**kw)
+    net = DeepARNetwork(**kw, lstm_dtype=torch.bfloat16)
+    net.load_state_dict(ref.state_dict())
+    x = batch()
+    ref.train(), net.train()
+    masks = ref.dropout_masks(4, 6)
+    assert net.dropout_masks(4, 6).dtype == torch.bfloat16
+    raw, _ = net(**x, dropout_masks=masks)
+    expected, _ = ref(**x, dropout_masks=masks)
+    assert raw.dtype == torch.float32 and not torch.equal(raw, expected)
+    torch.testing.assert_close(raw, expected, atol=0.03, rtol=0.03)
+    # float32 gradients for the float32 weights, close to float32 training
+    grads = torch.autograd.grad(raw.square().sum(), list(net.parameters()))
+    grads_ref = torch.autograd.grad(expected.square().sum(), list(ref.parameters()))
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    flat_ref = torch.cat([g.reshape(-1) for g in grads_ref])
+    assert all(g.dtype == torch.float32 for g in grads)
+    assert float(torch.nn.functional.cosine_similarity(flat, flat_ref, 0)) > 0.99
+    # evaluation and sampling are float32: identical to the float32 network
+    ref.eval(), net.eval()
+    torch.testing.assert_close(net(**x)[0], ref(**x)[0], atol=0, rtol=0)
+    xs = batch(w=4 + 3)
+    xs["target"], xs["observed"] = xs["target"][:, :7], xs["observed"][:, :7]
+    torch.manual_seed(1)
+    a = net.sample(**xs, horizon=3, num_samples=5)
+    torch.manual_seed(1)
+    torch.testing.assert_close(a, ref.sample(**xs, horizon=3, num_samples=5))
+    with pytest.raises(ValueError, match="lstm_dtype"):
+        DeepARNetwork(**kw, lstm_dtype=torch.float16)
+
+
 def test_training_lstm_matches_nn_lstm_when_nothing_is_dropped():
     """The layer-by-layer training path is nn.LSTM, values and gradients."""
     torch.manual_seed(0)
@@ -77,7 +123,7 @@ def test_training_lstm_matches_nn_lstm_when_nothing_is_dropped():
                         dropout=0.3)
     x = batch()
     net.train()
-    ones = torch.ones(2, 4, 6, 5)
+    ones = torch.ones(2, 6, 4, 5)
     raw, _ = net(**x, dropout_masks=ones)
     g = torch.autograd.grad(raw.sum(), list(net.parameters()))
     net.rnn.dropout = 0.0  # nn.LSTM itself, without dropout
@@ -92,7 +138,7 @@ def test_training_dropout_uses_the_masks():
     net = DeepARNetwork(lags=[1, 2, 3], context_length=4, n_dynamic=2,
                         cardinalities=[3], hidden_size=5, dropout=0.5).train()
     x = batch()
-    masks = dropout_mask((1, 4, 6, 5), 0.5, generator=torch.Generator().manual_seed(0))
+    masks = dropout_mask((1, 6, 4, 5), 0.5, generator=torch.Generator().manual_seed(0))
     a, _ = net(**x, dropout_masks=masks)
     b, _ = net(**x, dropout_masks=masks)
     c, _ = net(**x, dropout_masks=torch.ones_like(masks))
@@ -104,7 +150,7 @@ def test_training_dropout_uses_the_masks():
     torch.manual_seed(3)
     e, _ = net(**x)
     torch.testing.assert_close(d, e)
-    assert net.dropout_masks(4, 6).shape == (1, 4, 6, 5)
+    assert net.dropout_masks(4, 6).shape == (1, 6, 4, 5)
     assert DeepARNetwork(lags=[1], context_length=2, n_dynamic=0,
                          num_layers=1).dropout_masks(4, 6) is None
 
@@ -168,11 +214,11 @@ def _reference_paths(net, x, horizon):
     state = (h, cs)
     for k in range(horizon):
         t = p + c + k
-        lag_in = net._lag_inputs(seq, obs, torch.tensor([t]), scale)
-        inp = torch.cat([lag_in, x["dynamic"][:, c + k : c + k + 1],
-                         static.unsqueeze(1)], -1)
-        out, state = net.rnn(inp, state)
-        seq[:, t] = net.head(out[:, 0])[:, 0] * scale
+        lagged = seq[:, t - net.lags] / scale[:, None]
+        inp = torch.cat([lagged, obs[:, t - 1 : t], x["dynamic"][:, c + k],
+                         static], -1).unsqueeze(1)
+        out, state = net.rnn(inp.transpose(0, 1), state)  # time-major
+        seq[:, t] = net.head(out[0])[:, 0] * scale
     return seq[:, p + c :]
 
 

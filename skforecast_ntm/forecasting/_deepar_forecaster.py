@@ -138,6 +138,7 @@ class DeepARForecaster(BaseForecaster):
         update_epochs=0,
         random_state=None,
         device="cpu",
+        precision="float32",
         verbose=0,
     ):
         self.prediction_length = prediction_length
@@ -166,6 +167,7 @@ class DeepARForecaster(BaseForecaster):
         self.update_epochs = update_epochs
         self.random_state = random_state
         self.device = device
+        self.precision = precision
         self.verbose = verbose
         super().__init__()
         # data memory of the base class (off by default, see _config)

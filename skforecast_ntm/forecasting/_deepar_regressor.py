@@ -121,6 +121,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         update_epochs=0,
         random_state=None,
         device="cpu",
+        precision="float32",
         verbose=0,
     ):
         self.id_column = id_column
@@ -151,6 +152,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         self.update_epochs = update_epochs
         self.random_state = random_state
         self.device = device
+        self.precision = precision
         self.verbose = verbose
 
     def __sklearn_tags__(self):

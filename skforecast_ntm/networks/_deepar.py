@@ -23,7 +23,6 @@ step. No pandas here: the data pipeline lives in ``skforecast_ntm.forecasting``.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 
 import torch
@@ -33,9 +32,6 @@ from ._likelihoods import make_likelihood_head
 
 __all__ = ["DeepARNetwork", "dropout_mask", "embedding_dim_for"]
 
-#: the three 16-bit fields of a non-negative 63-bit integer with no zero bit
-#: forced on them (the low 48 bits), as a slice of its ``int16`` view
-_FIELDS = slice(0, 3) if sys.byteorder == "little" else slice(1, 4)
 
 
 def embedding_dim_for(cardinality: int) -> int:
@@ -56,9 +52,10 @@ def dropout_mask(
     ``torch.nn.functional.dropout`` draws one random number per element with
     ``bernoulli_``, which on CPU costs half as much as the forward pass of a
     layer of a small LSTM (0.46 ms against 0.75 ms for 64 x 36 x 40). This
-    draws one 64-bit integer per three elements and compares 16-bit fields
-    of it with a threshold, so ``p`` is rounded to a multiple of ``2**-16``
-    (the scale uses the rounded value, so the mask still has mean 1).
+    draws one uniform 64-bit integer per four elements and compares its
+    16-bit fields with a threshold (0.12 ms), so ``p`` is rounded to a
+    multiple of ``2**-16`` (the scale uses the rounded value, so the mask
+    still has mean 1).
 
     Examples
     --------
@@ -74,11 +71,14 @@ def dropout_mask(
     drop = round(float(p) * 65536)
     if drop <= 0 or n == 0:
         return torch.ones(tuple(shape), dtype=dtype, device=device)
-    draws = torch.empty((n + 2) // 3, dtype=torch.int64, device=device)
-    draws.random_(generator=generator)  # uniform on [0, 2**63)
-    fields = draws.view(torch.int16).view(-1, 4)[:, _FIELDS].reshape(-1)[:n]
-    keep = fields >= drop - 32768  # each field is uniform on [-2**15, 2**15)
-    return keep.to(dtype).mul_(65536.0 / (65536 - drop)).view(tuple(shape))
+    draws = torch.empty((n + 3) // 4, dtype=torch.int64, device=device)
+    # all 64 bits uniform, so each 16-bit field is uniform on [-2**15, 2**15)
+    draws.random_(-(2**63), None, generator=generator)
+    keep = (draws.view(torch.int16) >= drop - 32768)[:n]
+    # bool -> float through uint8 is a plain widening copy (several times
+    # faster than the bool conversion)
+    mask = keep.view(torch.uint8).to(dtype).mul_(65536.0 / (65536 - drop))
+    return mask.view(tuple(shape))
 
 
 class DeepARNetwork(nn.Module):
@@ -106,6 +106,12 @@ class DeepARNetwork(nn.Module):
         Embedding sizes; default :func:`embedding_dim_for` of each cardinality.
     min_scale : float
         Floor of the scale.
+    lstm_dtype : torch.dtype
+        Dtype the LSTM layers compute in during training. ``torch.bfloat16``
+        is mixed precision: the weights, their gradients, the inputs'
+        features, the likelihood and the optimizer stay float32, and only
+        the LSTM's matrix products and gates run in bfloat16 (oneDNN on CPUs
+        with AVX-512 BF16 or AMX). Evaluation and sampling are float32.
 
     Examples
     --------
@@ -138,6 +144,7 @@ class DeepARNetwork(nn.Module):
         likelihood: str = "student_t",
         embedding_dims: Sequence[int] | None = None,
         min_scale: float = 1e-10,
+        lstm_dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
         lags = [int(lag) for lag in lags]
@@ -146,6 +153,10 @@ class DeepARNetwork(nn.Module):
         self.context_length = int(context_length)
         self.max_lag = max(lags)
         self.min_scale = float(min_scale)
+        if lstm_dtype not in (torch.float32, torch.bfloat16):
+            raise ValueError("lstm_dtype must be torch.float32 or torch.bfloat16, "
+                             f"got {lstm_dtype}.")
+        self.lstm_dtype = lstm_dtype
         self.register_buffer("lags", torch.tensor(sorted(set(lags)), dtype=torch.long))
         if embedding_dims is None:
             embedding_dims = [embedding_dim_for(c) for c in cardinalities]
@@ -162,7 +173,9 @@ class DeepARNetwork(nn.Module):
             hidden_size=hidden_size,
             num_layers=num_layers,
             dropout=dropout if num_layers > 1 else 0.0,
-            batch_first=True,
+            # time-major, oneDNN's and cuDNN's layout: batch-first costs a
+            # transposing copy of the inputs and outputs, forward and backward
+            batch_first=False,
         )
         self.head = make_likelihood_head(likelihood, hidden_size)
 
@@ -190,19 +203,6 @@ class DeepARNetwork(nn.Module):
             parts.append(static_real)
         parts.append(torch.log(scale).unsqueeze(-1))
         return torch.cat(parts, dim=-1)
-
-    def _lag_inputs(
-        self,
-        target: torch.Tensor,
-        observed: torch.Tensor,
-        positions: torch.Tensor,
-        scale: torch.Tensor,
-    ) -> torch.Tensor:
-        """Scaled lags and lag-1 observed flag at ``positions`` -> (B, T, L + 1)."""
-        idx = positions.unsqueeze(-1) - self.lags  # (T, L)
-        lagged = target[:, idx] / scale[:, None, None]
-        obs1 = observed[:, positions - 1].unsqueeze(-1)
-        return torch.cat([lagged, obs1], dim=-1)
 
     # ----------------------------------------------------------------- forward
     def forward(
@@ -239,46 +239,58 @@ class DeepARNetwork(nn.Module):
     ) -> torch.Tensor | None:
         """Masks of the dropout between LSTM layers for a training batch.
 
-        Shape ``(num_layers - 1, batch, steps, hidden_size)`` (see
-        :func:`dropout_mask`, drawn from torch's global RNG), or None when
-        there is no dropout. Passing masks to :meth:`forward` fixes the
-        dropout of a pass (masks of ones give ``nn.LSTM`` without dropout).
+        Shape ``(num_layers - 1, steps, batch, hidden_size)`` (time-major, as
+        the LSTM runs; see :func:`dropout_mask`, drawn from torch's global
+        RNG) in ``lstm_dtype``, or None when there is no dropout. Passing
+        masks to :meth:`forward` fixes the dropout of a pass (masks of ones
+        give ``nn.LSTM`` without dropout).
         """
         rnn = self.rnn
         if rnn.num_layers < 2 or rnn.dropout <= 0:
             return None
         return dropout_mask(
-            (rnn.num_layers - 1, batch, steps, rnn.hidden_size), rnn.dropout,
-            device=device,
+            (rnn.num_layers - 1, steps, batch, rnn.hidden_size), rnn.dropout,
+            dtype=self.lstm_dtype, device=device,
         )
 
-    def _run_rnn(self, inputs: torch.Tensor, masks: torch.Tensor | None):
-        """The LSTM; in training, layer by layer with explicit dropout masks.
+    def _run_rnn(self, inputs: torch.Tensor, masks: torch.Tensor | None,
+                 out_dtype: torch.dtype):
+        """The LSTM on time-major ``inputs``; in training, layer by layer.
 
         ``nn.LSTM`` draws its inter-layer dropout with ``bernoulli_``; on CPU
         the layers are run one at a time (the same kernels) with masks from
         :meth:`dropout_masks` instead. On other devices (cuDNN fuses dropout)
-        the module is called as is unless masks are given.
+        the module is called as is, under autocast for bfloat16, unless masks
+        are given. ``inputs`` are in ``lstm_dtype`` in training; the outputs
+        and states are returned in ``out_dtype``.
         """
         rnn = self.rnn
-        b, w = inputs.shape[:2]
-        if self.training and masks is None and inputs.device.type == "cpu":
-            masks = self.dropout_masks(b, w, device=inputs.device)
-        if not self.training or masks is None:  # also: no dropout to apply
-            return rnn(inputs)
-        zeros = inputs.new_zeros(1, b, rnn.hidden_size)
-        out, h_n, c_n = inputs, [], []
-        for layer in range(rnn.num_layers):
-            if layer:
-                out = out * masks[layer - 1]
-            weights = [getattr(rnn, f"{name}_l{layer}") for name in
-                       ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            # the function behind nn.LSTM.forward, for a single layer
-            out, h, c = torch.lstm(out, (zeros, zeros), weights, True, 1, 0.0,
-                                   True, False, True)
-            h_n.append(h)
-            c_n.append(c)
-        return out, (torch.cat(h_n), torch.cat(c_n))
+        w, b = inputs.shape[:2]
+        dtype = inputs.dtype
+        cpu = inputs.device.type == "cpu"
+        if self.training and masks is None and cpu:
+            masks = self.dropout_masks(b, w, device=inputs.device)  # None: p=0
+        if not self.training or (masks is None and not cpu):
+            with torch.autocast(inputs.device.type, dtype=dtype,
+                                enabled=dtype != out_dtype):
+                out, (h, c) = rnn(inputs)
+        else:
+            zeros = inputs.new_zeros(1, b, rnn.hidden_size)
+            out, h_n, c_n = inputs, [], []
+            for layer in range(rnn.num_layers):
+                if layer and masks is not None:
+                    out = out * masks[layer - 1].to(dtype)
+                # float32 master weights, cast for the pass (autograd casts
+                # their gradients back)
+                weights = [getattr(rnn, f"{name}_l{layer}").to(dtype) for name in
+                           ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+                # the function behind nn.LSTM.forward, for a single layer
+                out, h, c = torch.lstm(out, (zeros, zeros), weights, True, 1,
+                                       0.0, True, False, False)
+                h_n.append(h)
+                c_n.append(c)
+            h, c = torch.cat(h_n), torch.cat(c_n)
+        return out.to(out_dtype), (h.to(out_dtype), c.to(out_dtype))
 
     def _unroll(
         self, target, observed, dynamic, static_cat, static_real, fallback_scale,
@@ -286,20 +298,50 @@ class DeepARNetwork(nn.Module):
     ):
         p = self.max_lag
         w = dynamic.shape[1]
+        # the LSTM's dtype: its inputs are cast part by part, before the
+        # static features are repeated over time and concatenated
+        dtype = self.lstm_dtype if self.training else target.dtype
         scale = self.compute_scale(target, observed, fallback_scale)
-        positions = torch.arange(p, p + w, device=target.device)
-        lag_in = self._lag_inputs(target, observed, positions, scale)
-        static = self.static_features(static_cat, static_real, scale)
-        static = static.unsqueeze(1).expand(-1, w, -1)
-        inputs = torch.cat([lag_in, dynamic, static], dim=-1)
-        out, state = self._run_rnn(inputs, dropout_masks)
-        return self.head(out), scale, state
+        # lag l at window step t is target[:, p + t - l]: row p - l of the
+        # (B, P + 1, W) view of every length-W stretch of the target
+        lagged = target.unfold(1, w, 1).index_select(1, p - self.lags)
+        lagged = (lagged / scale[:, None, None]).to(dtype)  # (B, L, W)
+        obs1 = observed[:, p - 1 : p - 1 + w].to(dtype)  # lag-1 observed flag
+        static = self.static_features(static_cat, static_real, scale).to(dtype)
+        # time-major (W, B, F): the concatenation reads the batch-major parts
+        # through transposed views, so the layout change costs no extra copy
+        inputs = torch.cat([
+            lagged.permute(2, 0, 1), obs1.T.unsqueeze(-1),
+            dynamic.transpose(0, 1).to(dtype), static.expand(w, -1, -1),
+        ], dim=-1)
+        out, state = self._run_rnn(inputs, dropout_masks, target.dtype)
+        return self._project(out), scale, state
+
+    def _project(self, out: torch.Tensor) -> torch.Tensor:
+        """The head's projection of time-major outputs ``(W, B, H)``.
+
+        Computed parameter-major, one contiguous ``(W, B)`` plane per
+        distribution parameter, so that the element-wise likelihood runs on
+        contiguous memory (on the strided ``(B, W)`` slices of a ``(B, W,
+        n_params)`` tensor it is several times slower); returned as a
+        ``(B, W, n_params)`` view.
+        """
+        w, b, hid = out.shape
+        proj = self.head.proj
+        raw = torch.addmm(proj.bias.unsqueeze(-1), proj.weight,
+                          out.reshape(w * b, hid).T)
+        return raw.view(-1, w, b).permute(2, 1, 0)
 
     def log_likelihood(
         self, raw: torch.Tensor, scale: torch.Tensor, target: torch.Tensor
     ) -> torch.Tensor:
-        """Log-density of ``target`` (``(B, W)``) under the predicted params."""
-        return self.head.log_prob(raw, scale.unsqueeze(-1), target)
+        """Log-density of ``target`` (``(B, W)``) under the predicted params.
+
+        Evaluated time-major: for ``raw`` from :meth:`forward` every
+        parameter is then a contiguous ``(W, B)`` plane. Returns ``(B, W)``.
+        """
+        return self.head.log_prob(raw.transpose(0, 1), scale.unsqueeze(0),
+                                  target.T.contiguous()).T
 
     @torch.no_grad()
     def sample(

@@ -1,0 +1,113 @@
+"""The training core's pieces: presampled windows and flat gradients."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_panel
+
+from skforecast_ntm.forecasting import DeepARConfig, DeepARCore
+from skforecast_ntm.forecasting._core import (
+    PRESAMPLED_WINDOWS,
+    Encoders,
+    _FlatGradients,
+    _TrainWindows,
+)
+from skforecast_ntm.forecasting._panel import build_panel
+
+
+def _windows(batch_size, n_batches, seed=0, weights=(1, 1, 1, 1, 1, 5.0)):
+    panel = build_panel(make_panel(n_series=6, n_periods=48))
+    core = DeepARCore(DeepARConfig(prediction_length=3, context_length=6))
+    core.enc = Encoders().fit(panel, core.config)
+    arr = core.arrays(panel)
+    window = core.context_length + 3
+    lo, hi = arr.first_obs + 1 + 3, arr.last_obs + 1
+    ds = _TrainWindows(arr, np.arange(6), lo, hi, np.asarray(weights),
+                       batch_size, n_batches, core.max_lag, window, seed)
+    return ds, arr
+
+
+def _items(ds, order):
+    return [ds[k] for k in order]
+
+
+def test_presampled_windows_are_batches_of_the_configured_shape():
+    ds, arr = _windows(batch_size=16, n_batches=5)
+    assert ds.run_batches == 5  # the whole epoch in one run
+    x, y = ds[0]
+    p, w = ds.max_lag, ds.window
+    assert x["target"].shape == (16, p + w) and x["dynamic"].shape[:2] == (16, w)
+    torch.testing.assert_close(y["target"], x["target"][:, p:])
+    torch.testing.assert_close(y["mask"], x["observed"][:, p:])
+    # the five batches of an epoch are different windows
+    epoch = _items(ds, range(5))
+    assert not any(torch.equal(epoch[0][0]["target"], b[0]["target"])
+                   for b in epoch[1:])
+
+
+def test_presampled_runs_are_reproducible_and_redrawn_each_epoch():
+    a, _ = _windows(batch_size=8, n_batches=4, seed=3)
+    b, _ = _windows(batch_size=8, n_batches=4, seed=3)
+    first = _items(a, range(4))
+    for (xa, _), (xb, _) in zip(first, _items(b, range(4)), strict=True):
+        torch.testing.assert_close(xa["target"], xb["target"])
+    second = _items(a, range(4))  # item 0 starts a new epoch: new windows
+    assert not torch.equal(first[0][0]["target"], second[0][0]["target"])
+    c, _ = _windows(batch_size=8, n_batches=4, seed=4)
+    assert not torch.equal(first[0][0]["target"], c[0][0]["target"])
+
+
+def test_runs_are_capped_and_any_item_can_be_asked_for():
+    bs = PRESAMPLED_WINDOWS // 4
+    ds, _ = _windows(batch_size=bs, n_batches=10)
+    assert ds.run_batches == 4  # at most PRESAMPLED_WINDOWS windows at once
+    x, _ = ds[7]  # outside the current run: a run starting at item 7
+    assert x["target"].shape[0] == bs and ds._run[:2] == (7, 10)
+    x, _ = ds[9]
+    assert x["target"].shape[0] == bs
+
+
+def test_series_are_drawn_in_proportion_to_their_weight():
+    ds, arr = _windows(batch_size=512, n_batches=8)
+    scales = torch.cat([ds[k][0]["fallback_scale"] for k in range(8)]).numpy()
+    series = np.searchsorted(np.sort(arr.fallback_scale), scales)
+    order = np.argsort(arr.fallback_scale)
+    share = np.mean(order[series] == 5)
+    # all series have the same number of windows: weight 5 of 10 in total
+    assert share == pytest.approx(0.5, abs=0.03)
+
+
+def _module():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Embedding(7, 3), torch.nn.Flatten(),
+                               torch.nn.Linear(6, 2))
+
+
+@pytest.mark.parametrize("max_norm", [1e-3, 1e3])
+def test_flat_gradients_clip_like_clip_grad_norm(max_norm):
+    x = torch.tensor([[1, 2], [3, 3], [0, 6]])
+    ref = _module()
+    ref(x).pow(2).sum().backward()
+    expected_norm = torch.nn.utils.clip_grad_norm_(ref.parameters(), max_norm)
+    module = _module()
+    grads = _FlatGradients(module)
+    for _ in range(2):  # zero_ resets: the second pass does not accumulate
+        grads.zero_()
+        module(x).pow(2).sum().backward()
+    norm = grads.clip_norm_(max_norm)
+    torch.testing.assert_close(norm, expected_norm)
+    for p, q in zip(module.parameters(), ref.parameters(), strict=True):
+        torch.testing.assert_close(p.grad, q.grad)
+        # the gradients are views of the one buffer
+        assert p.grad.untyped_storage().data_ptr() == \
+            grads.flat.untyped_storage().data_ptr()
+
+
+def test_flat_gradients_reattach_after_gradients_were_set_to_none():
+    module = _module()
+    grads = _FlatGradients(module)
+    grads.zero_()
+    module.zero_grad(set_to_none=True)  # e.g. an optimizer's zero_grad
+    grads.zero_()
+    module(torch.tensor([[1, 2]])).sum().backward()
+    assert float(torch.linalg.vector_norm(grads.flat)) > 0
