@@ -10,7 +10,14 @@ from ._likelihoods import (
     StudentTHead,
     make_likelihood_head,
 )
-from ._topic_vae import NVDM, ProdLDA, TopicVAE, laplace_dirichlet_prior, make_topic_vae
+from ._topic_vae import (
+    NVDM,
+    ProdLDA,
+    TopicVAE,
+    laplace_dirichlet_prior,
+    make_topic_vae,
+    sinkhorn_plan,
+)
 
 __all__ = [
     "DeepARNetwork",
@@ -28,4 +35,5 @@ __all__ = [
     "TopicVAE",
     "laplace_dirichlet_prior",
     "make_topic_vae",
+    "sinkhorn_plan",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "TopicVAE",
     "laplace_dirichlet_prior",
     "make_topic_vae",
+    "sinkhorn_plan",
 ]
 
 _ACTIVATIONS = {
@@ -106,6 +107,11 @@ class TopicVAE(nn.Module):
         only); ``None`` uses ``dropout``. It makes each topic explain its
         words on its own, which keeps the rows of ``beta`` interpretable in a
         product-of-experts decoder.
+    word_embeddings : torch.Tensor of shape (V, E), optional
+        Fixed word embeddings ``rho``. The topic-word log-weights are then
+        ``beta = alpha @ rho.T`` with learnt topic embeddings ``alpha``
+        (``topic_embeddings``, ``(K, E)``), as in the embedded topic model
+        (Dieng et al. 2020), instead of a free ``(K, V)`` parameter.
 
     Examples
     --------
@@ -130,6 +136,8 @@ class TopicVAE(nn.Module):
         dropout: float = 0.2,
         batch_norm: bool = True,
         theta_dropout: float | None = None,
+        *,
+        word_embeddings: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         if n_words < 1 or n_topics < 1:
@@ -161,9 +169,23 @@ class TopicVAE(nn.Module):
         self.theta_dropout = nn.Dropout(
             dropout if theta_dropout is None else theta_dropout
         )
-        # unnormalised topic-word log-weights, (K, V)
-        self.beta = nn.Parameter(torch.empty(self.n_topics, self.n_words))
-        nn.init.xavier_uniform_(self.beta)
+        if word_embeddings is None:
+            # unnormalised topic-word log-weights, (K, V)
+            self.beta = nn.Parameter(torch.empty(self.n_topics, self.n_words))
+            nn.init.xavier_uniform_(self.beta)
+        else:
+            rho = torch.as_tensor(word_embeddings, dtype=torch.float32)
+            if rho.ndim != 2 or rho.shape[0] != self.n_words:
+                raise ValueError(
+                    f"word_embeddings must have shape (n_words={self.n_words}, "
+                    f"dim), got {tuple(rho.shape)}."
+                )
+            self.register_buffer("word_embeddings", rho.clone())
+            self.topic_embeddings = nn.Parameter(
+                0.1 * torch.randn(self.n_topics, rho.shape[1]))
+            # Sinkhorn scaling of the words, kept between training steps
+            self.register_buffer("_sinkhorn_v", torch.full(
+                (self.n_words,), 1.0 / self.n_words), persistent=False)
         self.register_buffer("prior_mean", torch.zeros(self.n_topics))
         self.register_buffer("prior_var", torch.ones(self.n_topics))
 
@@ -191,7 +213,31 @@ class TopicVAE(nn.Module):
 
     def topic_word_logits(self) -> torch.Tensor:
         """Unnormalised topic-word log-weights ``beta``, ``(K, V)``."""
+        if hasattr(self, "topic_embeddings"):
+            return self.topic_embeddings @ self.word_embeddings.T
         return self.beta
+
+    def embedding_clustering_loss(self, epsilon: float = 0.05,
+                                  n_iter: int = 5) -> torch.Tensor:
+        """Embedding-clustering regulariser (ECRTM, Wu et al. 2023).
+
+        The topic embeddings are cluster centres of the word embeddings under
+        a balanced assignment: the entropic optimal transport plan between
+        the topics (mass ``1/K`` each) and the words (``1/V`` each) for the
+        cosine distance, and the loss is its transport cost. Balanced
+        clusters keep topics from crowding into the same region of the
+        embedding space (topics sharing their top words). The Sinkhorn
+        scaling is warm-started from the previous call, so a few iterations
+        per training step suffice; the plan is not differentiated through.
+        Needs ``word_embeddings``.
+        """
+        alpha = self.topic_embeddings
+        alpha = alpha / alpha.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        rho = self.word_embeddings
+        rho = rho / rho.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        cost = 1.0 - alpha @ rho.T  # cosine distance, (K, V)
+        plan = sinkhorn_plan(cost.detach(), epsilon, n_iter, self._sinkhorn_v)
+        return (plan * cost).sum()
 
     # ------------------------------------------------------------------ objective
     def kl_divergence(self, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -269,6 +315,8 @@ theta_dropout
         batch_norm: bool = True,
         alpha: float = 1.0,
         theta_dropout: float | None = None,
+        *,
+        word_embeddings: torch.Tensor | None = None,
     ) -> None:
         super().__init__(
             n_words,
@@ -278,6 +326,7 @@ theta_dropout
             dropout,
             batch_norm,
             theta_dropout,
+            word_embeddings=word_embeddings,
         )
         mean, var = laplace_dirichlet_prior(self.n_topics, alpha)
         self.prior_mean.copy_(mean)
@@ -288,7 +337,8 @@ theta_dropout
             self.decoder_bn = nn.Identity()
 
     def decode(self, theta: torch.Tensor) -> torch.Tensor:
-        return torch.log_softmax(self.decoder_bn(theta @ self.beta), dim=1)
+        beta = self.topic_word_logits()
+        return torch.log_softmax(self.decoder_bn(theta @ beta), dim=1)
 
 
 class NVDM(TopicVAE):
@@ -318,6 +368,8 @@ theta_dropout
         dropout: float = 0.2,
         batch_norm: bool = True,
         theta_dropout: float | None = None,
+        *,
+        word_embeddings: torch.Tensor | None = None,
     ) -> None:
         super().__init__(
             n_words,
@@ -327,12 +379,14 @@ theta_dropout
             dropout,
             batch_norm,
             theta_dropout,
+            word_embeddings=word_embeddings,
         )
         # background log-frequency of words, shared by all documents
         self.background = nn.Parameter(torch.zeros(self.n_words))
 
     def decode(self, theta: torch.Tensor) -> torch.Tensor:
-        return torch.log_softmax(theta @ self.beta + self.background, dim=1)
+        beta = self.topic_word_logits()
+        return torch.log_softmax(theta @ beta + self.background, dim=1)
 
     def init_background(self, word_counts: torch.Tensor) -> None:
         """Set the background bias to the log of smoothed word frequencies."""
@@ -351,6 +405,7 @@ def make_topic_vae(
     batch_norm: bool = True,
     alpha: float = 1.0,
     theta_dropout: float | None = None,
+    word_embeddings: torch.Tensor | None = None,
 ) -> TopicVAE:
     """Build ``ProdLDA`` (``model="prodlda"``) or ``NVDM`` (``model="nvdm"``).
 
@@ -369,6 +424,7 @@ def make_topic_vae(
             batch_norm,
             alpha,
             theta_dropout,
+            word_embeddings=word_embeddings,
         )
     if model == "nvdm":
         return NVDM(
@@ -379,6 +435,38 @@ def make_topic_vae(
             dropout,
             batch_norm,
             theta_dropout,
+            word_embeddings=word_embeddings,
         )
     raise ValueError(f"model must be 'prodlda' or 'nvdm', got {model!r}.")
 
+
+
+def sinkhorn_plan(cost: torch.Tensor, epsilon: float, n_iter: int,
+                  v: torch.Tensor | None = None) -> torch.Tensor:
+    """Entropic optimal transport plan with uniform marginals.
+
+    Rows carry mass ``1 / n_rows`` each and columns ``1 / n_cols``; ``v`` (the
+    column scaling, ``(n_cols,)``) is a warm start and is updated in place.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm.networks import sinkhorn_plan
+    >>> plan = sinkhorn_plan(torch.tensor([[0.0, 1.0], [1.0, 0.0]]), 0.1, 50)
+    >>> [round(x, 4) for x in plan.sum(1).tolist() + plan.sum(0).tolist()]
+    [0.5, 0.5, 0.5, 0.5]
+    >>> bool(plan[0, 0] > 0.49)
+    True
+    """
+    n, m = cost.shape
+    # shift each row by its minimum: the same plan, no underflow of exp
+    kern = torch.exp(-(cost - cost.min(dim=1, keepdim=True).values) / epsilon)
+    col = torch.full((m,), 1.0 / m, dtype=cost.dtype, device=cost.device) \
+        if v is None else v
+    for _ in range(n_iter):
+        row = (1.0 / n) / (kern @ col)
+        col = (1.0 / m) / (kern.T @ row)
+    if v is not None:
+        v.copy_(col)
+    row = (1.0 / n) / (kern @ col)
+    return row[:, None] * kern * col[None, :]

@@ -6,7 +6,8 @@
   followed by a :class:`NeuralTopicModel`).
 """
 
+from ._embeddings import ppmi_word_embeddings
 from ._neural_topic_model import NeuralTopicModel
 from ._topic_vectorizer import TopicVectorizer
 
-__all__ = ["NeuralTopicModel", "TopicVectorizer"]
+__all__ = ["NeuralTopicModel", "TopicVectorizer", "ppmi_word_embeddings"]

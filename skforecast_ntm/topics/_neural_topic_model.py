@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
 )
 
 from ..networks._topic_vae import TopicVAE, make_topic_vae
+from ._embeddings import ppmi_word_embeddings
 
 __all__ = ["NeuralTopicModel"]
 
@@ -36,6 +37,12 @@ __all__ = ["NeuralTopicModel"]
 _EVAL_CHUNK = 2048
 # fixed seed of the reparameterisation noise used by ``perplexity``/``score``
 _EVAL_SEED = 0
+
+
+#: entropic regularisation and warm-started Sinkhorn iterations per training
+#: step of the embedding-clustering regulariser (cosine costs lie in [0, 2])
+_ECR_EPSILON = 0.03
+_ECR_ITERATIONS = 5
 
 
 def _resolve_device(device: str | torch.device) -> torch.device:
@@ -147,6 +154,24 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     sub_sample : float in (0, 1], default=1.0
         Share of the training documents drawn (without replacement) for each
         epoch (SageMaker: ``sub_sample``).
+    word_embeddings : None, "ppmi" or array-like of shape (n_features, dim), \
+default=None
+        ``None``: the topic-word log-weights ``beta`` are a free parameter.
+        Otherwise they are ``alpha @ rho.T`` (the embedded topic model): fixed
+        word embeddings ``rho`` and learnt topic embeddings ``alpha``, so
+        that a topic's words are neighbours in the embedding space, which
+        makes topics more coherent. ``"ppmi"`` computes ``rho`` from the
+        training documents themselves (:func:`ppmi_word_embeddings`: no
+        pretrained vectors needed); an array gives your own vectors, one row
+        per feature (centred and scaled to unit length here).
+    embedding_dim : int, default=100
+        Dimension of the ``"ppmi"`` embeddings.
+    cluster_regularization : float, default=300.0
+        Weight of the embedding-clustering regulariser (Wu et al. 2023) used
+        with ``word_embeddings``: the topic embeddings are pulled towards
+        balanced, distinct clusters of word embeddings (an entropic optimal
+        transport assignment), which keeps topics from sharing their top
+        words. 0 disables it.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, sampling and shuffling (numpy and
         torch). Pass an int for reproducible results: same seed, same
@@ -166,6 +191,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         The fitted network (``ProdLDA`` or ``NVDM``), in eval mode.
     n_iter_ : int
         Number of epochs run (including those of ``partial_fit`` calls).
+    word_embeddings_ : ndarray of shape (n_features, dim) or None
+        The decoder's fixed word embeddings (None without
+        ``word_embeddings``).
     loss_curve_ : list of float
         Training loss (negative ELBO per word) of each epoch.
     validation_loss_curve_ : list of float or None
@@ -243,6 +271,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "sub_sample": [Interval(Real, 0, 1, closed="right")],
+        "word_embeddings": [None, StrOptions({"ppmi"}), "array-like"],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "cluster_regularization": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -270,6 +301,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         tol: float = 1e-3,
         n_iter_no_change: int = 3,
         sub_sample: float = 1.0,
+        word_embeddings: Any = None,
+        embedding_dim: int = 100,
+        cluster_regularization: float = 300.0,
         random_state: Any = None,
         device: str | torch.device = "cpu",
         verbose: int = 0,
@@ -293,6 +327,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.sub_sample = sub_sample
+        self.word_embeddings = word_embeddings
+        self.embedding_dim = embedding_dim
+        self.cluster_regularization = cluster_regularization
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -329,6 +366,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         """Build network and optimiser (seeded from ``rng``) for the words of X."""
         device = _resolve_device(self.device)
         self._device = device
+        self.word_embeddings_ = self._word_embeddings(X)
         with _seeded_torch(int(rng.randint(np.iinfo(np.int32).max)), device):
             net = make_topic_vae(
                 self.model,
@@ -340,6 +378,8 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                 theta_dropout=self.theta_dropout,
                 batch_norm=self.batch_norm,
                 alpha=self.doc_topic_prior,
+                word_embeddings=None if self.word_embeddings_ is None
+                else torch.from_numpy(self.word_embeddings_),
             )
         if self.model == "nvdm":
             net.init_background(torch.from_numpy(np.asarray(X.sum(axis=0)).ravel()))
@@ -354,6 +394,26 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         )
         self.n_iter_ = 0
         self.loss_curve_: list[float] = []
+
+    def _word_embeddings(self, X) -> np.ndarray | None:
+        """The fixed word embeddings of the decoder (None: a free ``beta``)."""
+        emb = self.word_embeddings
+        if emb is None:
+            return None
+        if isinstance(emb, str):  # "ppmi"
+            return ppmi_word_embeddings(X, self.embedding_dim)
+        emb = np.asarray(emb, dtype=np.float64)
+        if emb.ndim != 2 or emb.shape[0] != X.shape[1]:
+            raise ValueError(
+                f"word_embeddings must have one row per feature, shape "
+                f"({X.shape[1]}, dim); got {emb.shape}."
+            )
+        if not np.isfinite(emb).all():
+            raise ValueError("word_embeddings contains NaN or infinite values.")
+        # the same normalisation as the "ppmi" vectors
+        emb = emb - emb.mean(axis=0)
+        norms = np.linalg.norm(emb, axis=1, keepdims=True)
+        return (emb / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
     def _set_components(self) -> None:
         with torch.no_grad():
@@ -383,6 +443,9 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
                     net.theta_dropout.train()
                 nll, kl = net(x)
                 loss = (nll + kl).mean()
+                if self.word_embeddings_ is not None and self.cluster_regularization:
+                    loss = loss + self.cluster_regularization * \
+                        net.embedding_clustering_loss(_ECR_EPSILON, _ECR_ITERATIONS)
                 self._optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if self.clip_gradient is not None:

@@ -51,6 +51,9 @@ _MODEL_PARAMS = (
     "tol",
     "n_iter_no_change",
     "sub_sample",
+    "word_embeddings",
+    "embedding_dim",
+    "cluster_regularization",
     "random_state",
     "device",
     "verbose",
@@ -161,9 +164,11 @@ class TopicVectorizer(TransformerMixin, BaseEstimator):
     model, hidden_layer_sizes, activation, dropout, theta_dropout, batch_norm, \
 doc_topic_prior, learning_rate, beta1, max_epochs, batch_size, \
 weight_decay, clip_gradient, early_stopping, validation_fraction, tol, \
-n_iter_no_change, sub_sample, random_state, device, verbose
+n_iter_no_change, sub_sample, word_embeddings, embedding_dim, \
+cluster_regularization, random_state, device, verbose
         Parameters of :class:`~skforecast_ntm.topics.NeuralTopicModel`, with
-        the same defaults.
+        the same defaults (an array of ``word_embeddings`` needs a fixed
+        ``vocabulary``, one row per term in its order).
 
     Attributes
     ----------
@@ -241,6 +246,9 @@ n_iter_no_change, sub_sample, random_state, device, verbose
         tol: float = 1e-3,
         n_iter_no_change: int = 3,
         sub_sample: float = 1.0,
+        word_embeddings: Any = None,
+        embedding_dim: int = 100,
+        cluster_regularization: float = 300.0,
         random_state: Any = None,
         device: str | torch.device = "cpu",
         verbose: int = 0,
@@ -276,6 +284,9 @@ n_iter_no_change, sub_sample, random_state, device, verbose
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.sub_sample = sub_sample
+        self.word_embeddings = word_embeddings
+        self.embedding_dim = embedding_dim
+        self.cluster_regularization = cluster_regularization
         self.random_state = random_state
         self.device = device
         self.verbose = verbose

@@ -1,0 +1,79 @@
+"""Word embeddings from a document-term matrix (no pretrained vectors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import eigsh
+
+__all__ = ["ppmi_word_embeddings"]
+
+
+def ppmi_word_embeddings(X: Any, n_dims: int = 100) -> np.ndarray:
+    """Word vectors from the positive PMI of document co-occurrence.
+
+    ``PMI(i, j) = log(n_ij n / (n_i n_j))`` with ``n_ij`` the number of
+    documents containing both words, ``n_i`` those containing word ``i`` and
+    ``n`` all documents; negative values and the diagonal are set to 0. The
+    vectors are the leading eigenvectors of that symmetric matrix weighted by
+    the square roots of their eigenvalues (the usual ``p = 0.5`` weighting of
+    SVD word vectors), then centred (which reduces hubness: fewer words that
+    are near everything) and scaled to unit length. Words that co-occur with
+    no other word get a zero vector.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_documents, n_words)
+        Document-term counts (only whether a count is positive matters).
+    n_dims : int, default=100
+        Embedding dimension; at most ``n_words - 1``.
+
+    Returns
+    -------
+    ndarray of shape (n_words, min(n_dims, n_words - 1)), float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skforecast_ntm.topics import ppmi_word_embeddings
+    >>> X = np.array([[1, 1, 0, 0], [2, 1, 0, 0], [0, 0, 1, 3], [0, 0, 1, 1]])
+    >>> rho = ppmi_word_embeddings(X, n_dims=2)
+    >>> rho.shape
+    (4, 2)
+    >>> # words 0 and 1 always co-occur, as do words 2 and 3
+    >>> bool(rho[0] @ rho[1] > rho[0] @ rho[2])
+    True
+    """
+    if int(n_dims) < 1:
+        raise ValueError(f"n_dims must be >= 1, got {n_dims}.")
+    b = sp.csr_matrix(X, dtype=np.float64)
+    b.data = (b.data > 0).astype(np.float64)
+    b.eliminate_zeros()
+    n_docs, n_words = b.shape
+    if n_words < 2:
+        raise ValueError(f"Need at least 2 words for embeddings, got {n_words}.")
+    k = min(int(n_dims), n_words - 1)
+    co = (b.T @ b).tocoo()
+    df = np.asarray(b.sum(axis=0)).ravel()
+    with np.errstate(divide="ignore"):
+        pmi = np.log(co.data * n_docs / (df[co.row] * df[co.col]))
+    keep = (pmi > 0) & (co.row != co.col)
+    ppmi = sp.csr_matrix((pmi[keep], (co.row[keep], co.col[keep])),
+                         shape=(n_words, n_words))
+    if n_words <= 1000 or k >= n_words // 2:
+        vals, vecs = np.linalg.eigh(ppmi.toarray())
+        vals, vecs = vals[::-1][:k], vecs[:, ::-1][:, :k]
+    else:
+        # Lanczos from a fixed start vector: deterministic
+        vals, vecs = eigsh(ppmi, k=k, which="LA", v0=np.ones(n_words))
+        order = np.argsort(vals)[::-1]
+        vals, vecs = vals[order], vecs[:, order]
+    rho = vecs * np.sqrt(np.maximum(vals, 0.0))
+    rho -= rho.mean(axis=0)
+    norms = np.linalg.norm(rho, axis=1, keepdims=True)
+    isolated = np.asarray(ppmi.getnnz(axis=1) == 0)
+    rho = np.where(norms > 0, rho / np.where(norms > 0, norms, 1.0), 0.0)
+    rho[isolated] = 0.0
+    return rho.astype(np.float32)
