@@ -120,3 +120,26 @@ def test_word_embeddings_errors_name_the_parameter():
         NeuralTopicModel(word_embeddings=bad, max_epochs=1).fit(X)
     with pytest.raises(ValueError, match="word_embeddings"):
         NeuralTopicModel(word_embeddings="glove", max_epochs=1).fit(X)
+
+
+def test_ppmi_default_falls_back_to_a_free_beta_with_a_warning():
+    X = np.ones((30, 5))  # every word in every document: no PMI above chance
+    with pytest.warns(UserWarning, match="no usable co-occurrence"):
+        ntm = NeuralTopicModel(n_components=2, max_epochs=1, random_state=0).fit(X)
+    assert ntm.word_embeddings_ is None and hasattr(ntm.network_, "beta")
+    with pytest.warns(UserWarning, match="fewer than 3 words"):
+        NeuralTopicModel(n_components=2, max_epochs=1).fit(np.eye(2).repeat(5, 0))
+
+
+def test_large_corpora_count_co_occurrence_on_a_document_sample(monkeypatch):
+    from skforecast_ntm.topics import _embeddings
+
+    X, _ = _block_corpus(n_docs=400)
+    full = ppmi_word_embeddings(X, 4)
+    monkeypatch.setattr(_embeddings, "MAX_COOCCURRENCE_PAIRS", 5000)
+    a = ppmi_word_embeddings(X, 4, random_state=0)
+    np.testing.assert_array_equal(a, ppmi_word_embeddings(X, 4, random_state=0))
+    assert not np.allclose(a, full)  # a sample, not the whole corpus
+    # the sample still separates the blocks
+    sim = a @ a.T
+    assert sim[0, 1] > sim[0, 8] and sim[8, 9] > sim[8, 16]

@@ -7,11 +7,18 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh
+from sklearn.utils import check_random_state
 
 __all__ = ["ppmi_word_embeddings"]
 
 
-def ppmi_word_embeddings(X: Any, n_dims: int = 100) -> np.ndarray:
+#: word pairs counted at most (the sum over documents of their distinct words
+#: squared); larger corpora are subsampled by document to fit
+MAX_COOCCURRENCE_PAIRS = 50_000_000
+
+
+def ppmi_word_embeddings(X: Any, n_dims: int = 100,
+                         random_state: Any = None) -> np.ndarray:
     """Word vectors from the positive PMI of document co-occurrence.
 
     ``PMI(i, j) = log(n_ij n / (n_i n_j))`` with ``n_ij`` the number of
@@ -21,7 +28,13 @@ def ppmi_word_embeddings(X: Any, n_dims: int = 100) -> np.ndarray:
     the square roots of their eigenvalues (the usual ``p = 0.5`` weighting of
     SVD word vectors), then centred (which reduces hubness: fewer words that
     are near everything) and scaled to unit length. Words that co-occur with
-    no other word get a zero vector.
+    no other word get a zero vector; a matrix with no positive PMI at all
+    (every word in every document, say) gives all-zero vectors.
+
+    When the corpus has more than :data:`MAX_COOCCURRENCE_PAIRS` word pairs
+    (the sum over documents of their distinct words squared), the counts
+    come from a random sample of documents of that size, which bounds time
+    and memory on large corpora.
 
     Parameters
     ----------
@@ -29,6 +42,8 @@ def ppmi_word_embeddings(X: Any, n_dims: int = 100) -> np.ndarray:
         Document-term counts (only whether a count is positive matters).
     n_dims : int, default=100
         Embedding dimension; at most ``n_words - 1``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the document sample of large corpora.
 
     Returns
     -------
@@ -51,6 +66,13 @@ def ppmi_word_embeddings(X: Any, n_dims: int = 100) -> np.ndarray:
     b = sp.csr_matrix(X, dtype=np.float64)
     b.data = (b.data > 0).astype(np.float64)
     b.eliminate_zeros()
+    per_doc = np.diff(b.indptr).astype(np.float64) ** 2
+    if per_doc.sum() > MAX_COOCCURRENCE_PAIRS:
+        rng = check_random_state(random_state)
+        order = rng.permutation(b.shape[0])
+        n_keep = max(1, int(np.searchsorted(np.cumsum(per_doc[order]),
+                                            MAX_COOCCURRENCE_PAIRS)))
+        b = b[np.sort(order[:n_keep])]
     n_docs, n_words = b.shape
     if n_words < 2:
         raise ValueError(f"Need at least 2 words for embeddings, got {n_words}.")
@@ -62,6 +84,8 @@ def ppmi_word_embeddings(X: Any, n_dims: int = 100) -> np.ndarray:
     keep = (pmi > 0) & (co.row != co.col)
     ppmi = sp.csr_matrix((pmi[keep], (co.row[keep], co.col[keep])),
                          shape=(n_words, n_words))
+    if ppmi.nnz == 0:
+        return np.zeros((n_words, k), dtype=np.float32)
     if n_words <= 1000 or k >= n_words // 2:
         vals, vecs = np.linalg.eigh(ppmi.toarray())
         vals, vecs = vals[::-1][:k], vecs[:, ::-1][:, :k]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import warnings
 from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import Any
@@ -124,7 +125,7 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         Concentration ``alpha`` of the symmetric Dirichlet prior approximated
         by ProdLDA's logistic-normal prior (ignored by ``"nvdm"``). Smaller
         values favour documents with fewer topics.
-    learning_rate : float, default=1e-2
+    learning_rate : float, default=5e-3
         Adam's step size.
     beta1 : float in [0, 1), default=0.9
         Adam's first-moment decay (the ProdLDA paper uses a high 0.99).
@@ -154,18 +155,23 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
     sub_sample : float in (0, 1], default=1.0
         Share of the training documents drawn (without replacement) for each
         epoch (SageMaker: ``sub_sample``).
-    word_embeddings : None, "ppmi" or array-like of shape (n_features, dim), \
-default=None
-        ``None``: the topic-word log-weights ``beta`` are a free parameter.
-        Otherwise they are ``alpha @ rho.T`` (the embedded topic model): fixed
-        word embeddings ``rho`` and learnt topic embeddings ``alpha``, so
-        that a topic's words are neighbours in the embedding space, which
-        makes topics more coherent. ``"ppmi"`` computes ``rho`` from the
-        training documents themselves (:func:`ppmi_word_embeddings`: no
-        pretrained vectors needed); an array gives your own vectors, one row
-        per feature (centred and scaled to unit length here).
-    embedding_dim : int, default=100
-        Dimension of the ``"ppmi"`` embeddings.
+    word_embeddings : "ppmi", None or array-like of shape (n_features, dim), \
+default="ppmi"
+        With word embeddings the topic-word log-weights are ``alpha @ rho.T``
+        (the embedded topic model): fixed word embeddings ``rho`` and learnt
+        topic embeddings ``alpha``, so that a topic's words are neighbours
+        in the embedding space, which makes topics more coherent.
+        ``"ppmi"`` computes ``rho`` from the training documents themselves
+        (:func:`ppmi_word_embeddings`: no pretrained vectors needed); an
+        array gives your own vectors, one row per feature (centred and
+        scaled to unit length here). ``None``: ``beta`` is a free ``(K, V)``
+        parameter (plain ProdLDA / NVDM). With ``"ppmi"``, a corpus of fewer
+        than 3 words, or whose words never co-occur more than chance, has no
+        usable embedding: a free ``beta`` is used, with a warning.
+    embedding_dim : int, default=40
+        Dimension of the ``"ppmi"`` embeddings. Smaller values give more
+        distinct topics, larger ones more coherent topics (see
+        ``docs/topics.md``).
     cluster_regularization : float, default=300.0
         Weight of the embedding-clustering regulariser (Wu et al. 2023) used
         with ``word_embeddings``: the topic embeddings are pulled towards
@@ -290,7 +296,7 @@ default=None
         theta_dropout: float = 0.05,
         batch_norm: bool = True,
         doc_topic_prior: float = 1.0,
-        learning_rate: float = 1e-2,
+        learning_rate: float = 5e-3,
         beta1: float = 0.9,
         max_epochs: int = 30,
         batch_size: int = 128,
@@ -301,8 +307,8 @@ default=None
         tol: float = 1e-3,
         n_iter_no_change: int = 3,
         sub_sample: float = 1.0,
-        word_embeddings: Any = None,
-        embedding_dim: int = 100,
+        word_embeddings: Any = "ppmi",
+        embedding_dim: int = 40,
         cluster_regularization: float = 300.0,
         random_state: Any = None,
         device: str | torch.device = "cpu",
@@ -401,7 +407,20 @@ default=None
         if emb is None:
             return None
         if isinstance(emb, str):  # "ppmi"
-            return ppmi_word_embeddings(X, self.embedding_dim)
+            rho = None
+            if X.shape[1] >= 3:
+                rho = ppmi_word_embeddings(X, self.embedding_dim,
+                                           random_state=self.random_state)
+            if rho is None or not rho.any():
+                warnings.warn(
+                    f"word_embeddings='ppmi': the {X.shape[1]} words of X have "
+                    "no usable co-occurrence structure (fewer than 3 words, or "
+                    "none co-occurring more than chance); using a free "
+                    "topic-word matrix (word_embeddings=None) instead.",
+                    UserWarning, stacklevel=4,
+                )
+                return None
+            return rho
         emb = np.asarray(emb, dtype=np.float64)
         if emb.ndim != 2 or emb.shape[0] != X.shape[1]:
             raise ValueError(
