@@ -33,7 +33,6 @@ from ._likelihoods import make_likelihood_head
 __all__ = ["DeepARNetwork", "dropout_mask", "embedding_dim_for"]
 
 
-
 def embedding_dim_for(cardinality: int) -> int:
     """Default embedding size: ``min(50, (cardinality + 1) // 2)``, at least 1."""
     return max(1, min(50, (cardinality + 1) // 2))

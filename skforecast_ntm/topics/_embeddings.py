@@ -94,10 +94,17 @@ def ppmi_word_embeddings(X: Any, n_dims: int = 100,
         vals, vecs = eigsh(ppmi, k=k, which="LA", v0=np.ones(n_words))
         order = np.argsort(vals)[::-1]
         vals, vecs = vals[order], vecs[:, order]
-    rho = vecs * np.sqrt(np.maximum(vals, 0.0))
-    rho -= rho.mean(axis=0)
+    rho = centre_and_normalise(vecs * np.sqrt(np.maximum(vals, 0.0)))
+    rho[np.asarray(ppmi.getnnz(axis=1) == 0)] = 0.0  # isolated words
+    return rho
+
+
+def centre_and_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Word vectors centred on their mean and scaled to unit length, float32.
+
+    Centring reduces hubness (fewer words near everything); rows that are
+    zero after centring stay zero.
+    """
+    rho = vectors - vectors.mean(axis=0)
     norms = np.linalg.norm(rho, axis=1, keepdims=True)
-    isolated = np.asarray(ppmi.getnnz(axis=1) == 0)
-    rho = np.where(norms > 0, rho / np.where(norms > 0, norms, 1.0), 0.0)
-    rho[isolated] = 0.0
-    return rho.astype(np.float32)
+    return (rho / np.where(norms > 0, norms, 1.0)).astype(np.float32)

@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from ..networks._topic_vae import TopicVAE, make_topic_vae
-from ._embeddings import ppmi_word_embeddings
+from ._embeddings import centre_and_normalise, ppmi_word_embeddings
 
 __all__ = ["NeuralTopicModel"]
 
@@ -429,10 +429,7 @@ default="ppmi"
             )
         if not np.isfinite(emb).all():
             raise ValueError("word_embeddings contains NaN or infinite values.")
-        # the same normalisation as the "ppmi" vectors
-        emb = emb - emb.mean(axis=0)
-        norms = np.linalg.norm(emb, axis=1, keepdims=True)
-        return (emb / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        return centre_and_normalise(emb)  # as the "ppmi" vectors
 
     def _set_components(self) -> None:
         with torch.no_grad():
