@@ -6,6 +6,7 @@ import scipy.sparse as sp
 import torch
 
 from skforecast_ntm.networks import ProdLDA, make_topic_vae, sinkhorn_plan
+from skforecast_ntm.networks._topic_vae import WORD_TOPIC_TEMPERATURE
 from skforecast_ntm.topics import NeuralTopicModel, ppmi_word_embeddings
 
 
@@ -76,16 +77,25 @@ def test_topic_vae_with_word_embeddings():
     net = make_topic_vae("prodlda", n_words=30, n_topics=4, hidden_sizes=(8,),
                          word_embeddings=rho)
     assert not hasattr(net, "beta") and net.topic_embeddings.shape == (4, 6)
-    torch.testing.assert_close(net.topic_word_logits(),
-                               net.topic_embeddings @ rho.T)
+    # ProdLDA: each word's soft assignment to the topics (columns sum to 1)
+    scores = net.topic_embeddings @ rho.T / WORD_TOPIC_TEMPERATURE
+    weights = net.decoder_weights()
+    torch.testing.assert_close(weights, torch.softmax(scores, dim=0))
+    torch.testing.assert_close(weights.sum(0), torch.ones(30))
+    torch.testing.assert_close(net.topic_word_logits(), weights.log())
+    # rows of rho are scaled to unit length once, at construction
+    scaled = make_topic_vae("prodlda", n_words=30, n_topics=4,
+                            word_embeddings=3.0 * rho)
+    torch.testing.assert_close(scaled.word_embeddings, rho)
     nll, kl = net(torch.ones(5, 30))
     assert nll.shape == (5,) and torch.isfinite(nll).all()
     reg = net.embedding_clustering_loss()
     assert 0.0 <= float(reg.detach()) <= 2.0  # a transport cost of cosines
     reg.backward()
     assert net.topic_embeddings.grad.abs().sum() > 0
-    assert make_topic_vae("nvdm", n_words=30, n_topics=4,
-                          word_embeddings=rho).topic_word_logits().shape == (4, 30)
+    nvdm = make_topic_vae("nvdm", n_words=30, n_topics=4, word_embeddings=rho)
+    torch.testing.assert_close(nvdm.topic_word_logits(),
+                               nvdm.topic_embeddings @ rho.T)
     with pytest.raises(ValueError, match="word_embeddings must have shape"):
         ProdLDA(n_words=30, n_topics=4, word_embeddings=torch.randn(29, 6))
 

@@ -10,7 +10,9 @@ differ in prior and decoder:
     ``theta = softmax(z)`` and the decoder is a *product of experts*: the word
     distribution of a document is ``softmax(BN(theta @ beta))``, where the rows
     of ``beta`` are unnormalised topic-word log-weights and ``BN`` is a batch
-    normalisation without affine parameters.
+    normalisation without affine parameters. With word embeddings ``rho``
+    and topic embeddings ``alpha``, ``beta`` is each word's soft assignment
+    to the topics, ``softmax`` over topics of ``alpha @ rho.T / T`` (ECRTM).
 
 ``NVDM`` (Miao et al., 2016/2017; the flavour of SageMaker's NTM)
     Standard Gaussian prior ``N(0, I)`` on ``z``, ``theta = softmax(z)`` and a
@@ -39,6 +41,12 @@ __all__ = [
     "make_topic_vae",
     "sinkhorn_plan",
 ]
+
+#: temperature ``T`` of ProdLDA's embedded decoder (see
+#: ``ProdLDA.decoder_weights``). The topic embeddings are free, so it only
+#: sets their scale relative to their initialisation and Adam's steps; 2 was
+#: the best of 0.2, 1, 2, 3 and 5 on 20 Newsgroups (``docs/topics.md``).
+WORD_TOPIC_TEMPERATURE = 2.0
 
 _ACTIVATIONS = {
     "softplus": nn.Softplus,
@@ -108,10 +116,12 @@ class TopicVAE(nn.Module):
         words on its own, which keeps the rows of ``beta`` interpretable in a
         product-of-experts decoder.
     word_embeddings : torch.Tensor of shape (V, E), optional
-        Fixed word embeddings ``rho``. The topic-word log-weights are then
+        Fixed word embeddings ``rho`` (rows scaled to unit length here; a
+        zero row stays zero). The topic-word log-weights are then
         ``beta = alpha @ rho.T`` with learnt topic embeddings ``alpha``
         (``topic_embeddings``, ``(K, E)``), as in the embedded topic model
-        (Dieng et al. 2020), instead of a free ``(K, V)`` parameter.
+        (Dieng et al. 2020), instead of a free ``(K, V)`` parameter (ProdLDA
+        normalises it over the topics: ``ProdLDA.decoder_weights``).
 
     Examples
     --------
@@ -180,7 +190,9 @@ class TopicVAE(nn.Module):
                     f"word_embeddings must have shape (n_words={self.n_words}, "
                     f"dim), got {tuple(rho.shape)}."
                 )
-            self.register_buffer("word_embeddings", rho.clone())
+            # unit rows: cosine geometry for the regulariser, computed once
+            rho = rho / rho.norm(dim=1, keepdim=True).clamp(min=1e-12)
+            self.register_buffer("word_embeddings", rho)
             self.topic_embeddings = nn.Parameter(
                 0.1 * torch.randn(self.n_topics, rho.shape[1]))
             # Sinkhorn scaling of the words, kept between training steps
@@ -233,9 +245,7 @@ class TopicVAE(nn.Module):
         """
         alpha = self.topic_embeddings
         alpha = alpha / alpha.norm(dim=1, keepdim=True).clamp(min=1e-12)
-        rho = self.word_embeddings
-        rho = rho / rho.norm(dim=1, keepdim=True).clamp(min=1e-12)
-        cost = 1.0 - alpha @ rho.T  # cosine distance, (K, V)
+        cost = 1.0 - alpha @ self.word_embeddings.T  # cosine distance, (K, V)
         plan = sinkhorn_plan(cost.detach(), epsilon, n_iter, self._sinkhorn_v)
         return (plan * cost).sum()
 
@@ -336,9 +346,36 @@ theta_dropout
         else:
             self.decoder_bn = nn.Identity()
 
+    def topic_word_logits(self) -> torch.Tensor:
+        """Topic-word log-weights, ``(K, V)``.
+
+        The free ``beta``; with word embeddings, ``log p(topic | word)``:
+        the log of :meth:`decoder_weights`.
+        """
+        if hasattr(self, "topic_embeddings"):
+            return torch.log_softmax(self._embedding_scores(), dim=0)
+        return self.beta
+
+    def decoder_weights(self) -> torch.Tensor:
+        """The ``(K, V)`` matrix the decoder multiplies ``theta`` by.
+
+        The free ``beta``; with word embeddings, each word's soft assignment
+        to the topics (ECRTM, Wu et al. 2023): ``softmax`` over the topics
+        of ``alpha @ rho.T / T`` (columns sum to 1). A word can then weigh
+        heavily in one topic only, so topics do not share their top words,
+        and a word common to many topics weighs little in each.
+        """
+        if hasattr(self, "topic_embeddings"):
+            return torch.softmax(self._embedding_scores(), dim=0)
+        return self.beta
+
+    def _embedding_scores(self) -> torch.Tensor:
+        return (self.topic_embeddings @ self.word_embeddings.T) \
+            / WORD_TOPIC_TEMPERATURE
+
     def decode(self, theta: torch.Tensor) -> torch.Tensor:
-        beta = self.topic_word_logits()
-        return torch.log_softmax(self.decoder_bn(theta @ beta), dim=1)
+        return torch.log_softmax(
+            self.decoder_bn(theta @ self.decoder_weights()), dim=1)
 
 
 class NVDM(TopicVAE):

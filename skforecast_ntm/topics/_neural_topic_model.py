@@ -157,10 +157,13 @@ class NeuralTopicModel(TransformerMixin, BaseEstimator):
         epoch (SageMaker: ``sub_sample``).
     word_embeddings : "ppmi", None or array-like of shape (n_features, dim), \
 default="ppmi"
-        With word embeddings the topic-word log-weights are ``alpha @ rho.T``
-        (the embedded topic model): fixed word embeddings ``rho`` and learnt
-        topic embeddings ``alpha``, so that a topic's words are neighbours
-        in the embedding space, which makes topics more coherent.
+        With word embeddings the topic-word weights come from
+        ``alpha @ rho.T`` (the embedded topic model): fixed word embeddings
+        ``rho`` and learnt topic embeddings ``alpha``, so that a topic's
+        words are neighbours in the embedding space, which makes topics more
+        coherent. ProdLDA normalises them over the topics (each word's soft
+        assignment to the topics, as in ECRTM), so topics rarely share top
+        words; NVDM uses them as logits.
         ``"ppmi"`` computes ``rho`` from the training documents themselves
         (:func:`ppmi_word_embeddings`: no pretrained vectors needed); an
         array gives your own vectors, one row per feature (centred and
@@ -192,7 +195,9 @@ default="ppmi"
     components_ : ndarray of shape (n_components, n_features)
         Topic-word distributions: row ``k`` is ``softmax(beta_k)``, the
         decoder's word weights of topic ``k`` (rows sum to 1). Rank a row to
-        get the topic's top words.
+        get the topic's top words. With ProdLDA's embedded decoder (the
+        default), ``beta_k`` is ``log p(topic k | word)``, so row ``k`` is
+        proportional to the share of each word that goes to topic ``k``.
     network_ : torch.nn.Module
         The fitted network (``ProdLDA`` or ``NVDM``), in eval mode.
     n_iter_ : int
@@ -578,7 +583,11 @@ default="ppmi"
         The first call initialises the network (its vocabulary size is fixed
         from then on); later calls continue training with the same optimiser
         state, so a corpus that arrives in batches can be learnt batch by
-        batch. Early stopping and ``sub_sample`` do not apply.
+        batch. Early stopping and ``sub_sample`` do not apply. With
+        ``word_embeddings="ppmi"`` the word vectors are computed from the
+        first call's documents and kept: make that batch representative,
+        or pass vectors computed beforehand on a sample of the corpus
+        (:func:`ppmi_word_embeddings`) as ``word_embeddings``.
 
         Parameters
         ----------
