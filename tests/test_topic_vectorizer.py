@@ -139,6 +139,25 @@ def test_parameter_validation():
         TopicVectorizer(max_epochs=0).fit(["a b", "c d"])
 
 
+def test_vocabulary_is_bounded_by_default():
+    # 2,500 terms: term i appears in 1 + (i % 7) documents, so the 2,000 most
+    # frequent are kept by default and all of them with max_features=None
+    rng = np.random.default_rng(0)
+    docs = [[] for _ in range(40)]
+    for i in range(2500):
+        for d in rng.choice(40, size=1 + i % 7, replace=False):
+            docs[d].append(f"w{i}")
+    docs = [" ".join(words) for words in docs]
+    kw = dict(n_components=2, hidden_layer_sizes=(4,), max_epochs=1,
+              word_embeddings=None, random_state=0)
+    tv = TopicVectorizer(**kw).fit(docs)
+    assert TopicVectorizer().max_features == 2000
+    assert len(tv.vectorizer_.vocabulary_) == 2000
+    assert tv.components_.shape == (2, 2000)
+    full = TopicVectorizer(max_features=None, **kw).fit(docs)
+    assert len(full.vectorizer_.vocabulary_) == 2500
+
+
 def test_get_top_words_errors(fitted):
     with pytest.raises(ValueError, match="n_words must be in"):
         fitted.get_top_words(n_words=0)

@@ -157,8 +157,13 @@ class TopicVectorizer(TransformerMixin, BaseEstimator):
     min_df : float in [0, 1] or int, default=1
         Drop terms in fewer than this share (float) or number (int) of
         documents.
-    max_features : int, default=None
-        Keep only the most frequent terms.
+    max_features : int or None, default=2000
+        Keep only the ``max_features`` most frequent terms (``None``: all).
+        Unlike ``CountVectorizer``'s ``None``, the default bounds the
+        vocabulary: the network's cost per document is dense in the number
+        of terms (20 Newsgroups has 73,000 distinct words), and on larger
+        vocabularies rarer words take over the topics' top words, which
+        lowers their coherence (``docs/topics.md``, "Vocabulary size").
     vocabulary : mapping or iterable, default=None
         A fixed vocabulary.
     model, hidden_layer_sizes, activation, dropout, theta_dropout, batch_norm, \
@@ -226,7 +231,7 @@ cluster_regularization, random_state, device, verbose
         ngram_range: tuple[int, int] = (1, 1),
         max_df: float | int = 1.0,
         min_df: float | int = 1,
-        max_features: int | None = None,
+        max_features: int | None = 2000,
         vocabulary: Any = None,
         model: str = "prodlda",
         hidden_layer_sizes: Any = (100, 100),
