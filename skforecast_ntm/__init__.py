@@ -6,6 +6,7 @@ that turn text into covariates.
 
 from .forecasting import DeepARForecaster, DeepARRegressor
 from .topics import NeuralTopicModel, TopicVectorizer
+from .transformations import TopicCovariates
 
 __version__ = "0.1.0.dev0"
 
@@ -13,6 +14,7 @@ __all__ = [
     "DeepARForecaster",
     "DeepARRegressor",
     "NeuralTopicModel",
+    "TopicCovariates",
     "TopicVectorizer",
     "__version__",
 ]
