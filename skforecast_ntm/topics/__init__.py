@@ -3,11 +3,19 @@
 - :class:`NeuralTopicModel`: document-term counts -> topic weights (ProdLDA or
   NVDM), a scikit-learn transformer like ``LatentDirichletAllocation``.
 - :class:`TopicVectorizer`: raw text -> topic weights (a ``CountVectorizer``
-  followed by a :class:`NeuralTopicModel`).
+  followed by a :class:`NeuralTopicModel`); ``tokenizer="kiwi"`` for Korean.
+- :class:`KiwiTokenizer`: Korean content morphemes with the Kiwi analyser
+  (optional ``kiwipiepy``: ``pip install "skforecast_ntm[korean]"``).
 """
 
 from ._embeddings import ppmi_word_embeddings
 from ._neural_topic_model import NeuralTopicModel
+from ._tokenizers import KiwiTokenizer
 from ._topic_vectorizer import TopicVectorizer
 
-__all__ = ["NeuralTopicModel", "TopicVectorizer", "ppmi_word_embeddings"]
+__all__ = [
+    "KiwiTokenizer",
+    "NeuralTopicModel",
+    "TopicVectorizer",
+    "ppmi_word_embeddings",
+]

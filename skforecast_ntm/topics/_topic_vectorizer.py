@@ -10,9 +10,11 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._neural_topic_model import NeuralTopicModel
+from ._tokenizers import KiwiTokenizer
 
 __all__ = ["TopicVectorizer"]
 
@@ -30,6 +32,9 @@ _VECTORIZER_PARAMS = (
     "max_features",
     "vocabulary",
 )
+
+# tokenizer="<name>" -> a built-in tokenizer class (called with no arguments)
+_TOKENIZERS = {"kiwi": KiwiTokenizer}
 
 _MODEL_PARAMS = (
     "n_components",
@@ -135,15 +140,22 @@ class TopicVectorizer(TransformerMixin, BaseEstimator):
         Accent removal (see ``CountVectorizer``).
     preprocessor : callable, default=None
         Called on each document before tokenising.
-    tokenizer : callable, default=None
+    tokenizer : "kiwi", callable or None, default=None
+        ``"kiwi"``: Korean content morphemes (nouns, foreign words, Hanja,
+        verbs and adjectives, the latter as their dictionary form: 올랐다 ->
+        오르다) from the Kiwi morphological analyser, i.e.
+        :class:`~skforecast_ntm.topics.KiwiTokenizer` with its default tags
+        (pass ``KiwiTokenizer(pos=[...])`` for others); needs
+        ``pip install "skforecast_ntm[korean]"``. A callable
         ``str -> list of str``: a user tokenizer, e.g. a morphological
-        analyser for Korean or Japanese. When given, ``token_pattern`` is not
-        used.
+        analyser for Japanese or Chinese; a module-level function or a class
+        instance keeps the model picklable. When given, ``token_pattern`` is
+        not used.
     analyzer : {"word", "char", "char_wb"} or callable, default="word"
         ``"char_wb"`` with ``ngram_range=(2, 3)`` gives character n-grams
         inside word boundaries: a tokenizer-free option for languages without
         spaces between words (Chinese, Japanese) or with agglutinated
-        particles (Korean).
+        particles (Korean; ``tokenizer="kiwi"`` gives cleaner terms).
     stop_words : {"english"}, list or None, default=None
         Words to drop.
     token_pattern : str or None, default=r"(?u)\\b\\w\\w+\\b"
@@ -187,6 +199,7 @@ cluster_regularization, random_state, device, verbose
     See Also
     --------
     skforecast_ntm.topics.NeuralTopicModel : Counts -> topic weights.
+    skforecast_ntm.topics.KiwiTokenizer : Korean tokenizer (``tokenizer="kiwi"``).
 
     Notes
     -----
@@ -214,6 +227,7 @@ cluster_regularization, random_state, device, verbose
 
     _parameter_constraints: dict = {
         **{k: CountVectorizer._parameter_constraints[k] for k in _VECTORIZER_PARAMS},
+        "tokenizer": [StrOptions(set(_TOKENIZERS)), callable, None],
         **NeuralTopicModel._parameter_constraints,
     }
 
@@ -224,7 +238,7 @@ cluster_regularization, random_state, device, verbose
         lowercase: bool = True,
         strip_accents: str | Callable | None = None,
         preprocessor: Callable | None = None,
-        tokenizer: Callable | None = None,
+        tokenizer: str | Callable | None = None,
         analyzer: str | Callable = "word",
         stop_words: str | list | None = None,
         token_pattern: str | None = r"(?u)\b\w\w+\b",
@@ -305,6 +319,8 @@ cluster_regularization, random_state, device, verbose
 
     def _make_vectorizer(self) -> CountVectorizer:
         params = {k: getattr(self, k) for k in _VECTORIZER_PARAMS}
+        if isinstance(self.tokenizer, str):
+            params["tokenizer"] = _TOKENIZERS[self.tokenizer]()
         if self.tokenizer is not None:
             params["token_pattern"] = None  # unused; avoids sklearn's warning
         return CountVectorizer(**params)
