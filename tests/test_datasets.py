@@ -73,7 +73,10 @@ def test_missing_file_raises_file_not_found(tmp_path, monkeypatch):
 def test_public_api():
     assert sorted(datasets.__all__) == [
         "load_bank_calls",
+        "load_election_tweets",
+        "load_health_tweets",
         "load_m3",
+        "load_trump_tweets",
         "load_us_employment",
         "load_walmart_weekly",
         "make_retail_panel",

