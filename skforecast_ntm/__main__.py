@@ -1,7 +1,7 @@
-"""``python -m skforecast_ntm``: see :mod:`skforecast_ntm._cli`."""
+"""``python -m skforecast_ntm``: see :mod:`skforecast_ntm.cli`."""
 
 import sys
 
-from ._cli import main
+from .cli import main
 
 sys.exit(main())

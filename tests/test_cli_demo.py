@@ -8,7 +8,7 @@ pytest.importorskip("matplotlib")
 
 
 def test_demo_writes_forecast_metrics_and_chart(tmp_path, capsys):
-    from skforecast_ntm._cli import main
+    from skforecast_ntm.cli import main
 
     assert main(["demo", "--output-dir", str(tmp_path), "--n-series", "12",
                  "--max-epochs", "1"]) == 0

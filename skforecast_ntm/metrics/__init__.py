@@ -1,5 +1,6 @@
 """Metrics: forecast accuracy (Amazon Forecast's set) and topic quality."""
 
+from ._ets import ets_quantiles
 from ._forecasting import (
     interval_coverage,
     mape,
@@ -13,6 +14,7 @@ from ._forecasting import (
     wape,
     weighted_quantile_loss,
 )
+from ._report import forecast_report
 from ._topics import (
     npmi_coherence,
     perplexity,
@@ -27,6 +29,8 @@ __all__ = [
     "top_word_indices",
     "topic_diversity",
     "topic_uniqueness",
+    "ets_quantiles",
+    "forecast_report",
     "interval_coverage",
     "mape",
     "mase",
