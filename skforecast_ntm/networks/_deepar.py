@@ -12,7 +12,10 @@ so that every lag is available:
 ``static_cat``   ``(B, n_cat)`` long, index 0 = unknown category
 ``static_real``  ``(B, n_real)`` float
 ``fallback_scale`` ``(B,)`` float, used when the context has no observed
-                  non-zero value
+                  non-zero value; it must come from what precedes the
+                  forecast part only (the data side gives the mean of the
+                  earlier history, else a global scale learnt from the
+                  training panel), never from the values being forecast
 
 At each step the LSTM sees the scaled lagged targets, the lag-1 observed
 indicator, the dynamic features, the static embeddings, the static reals and
@@ -185,7 +188,14 @@ class DeepARNetwork(nn.Module):
         observed: torch.Tensor,
         fallback_scale: torch.Tensor,
     ) -> torch.Tensor:
-        """Mean absolute observed value over the context, shape ``(B,)``."""
+        """Mean absolute observed value over the context, shape ``(B,)``.
+
+        A context with no observed non-zero value (a new series, or only
+        zeros so far) takes ``fallback_scale``. As in GluonTS's mean scaler,
+        only observed context values count, so the scale of a training
+        window is computed exactly as when predicting from the same
+        history, and never from the values the window forecasts.
+        """
         p, c = self.max_lag, self.context_length
         ctx = target[:, p : p + c].abs() * observed[:, p : p + c]
         n_obs = observed[:, p : p + c].sum(1)
