@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench-deepar bench-topics clean
+.PHONY: venv demo demo-m3 test lint bench-deepar bench-topics bench-text clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m skforecast_ntm demo --output-dir demo_output
+
+demo-m3: $(STAMP)
+	$(PY) -m skforecast_ntm demo --dataset m3 --output-dir demo_output_m3
 
 test: $(STAMP)
 	$(PY) -m ruff check .
@@ -56,5 +59,8 @@ $(VENV)/.bench-topics: $(STAMP)
 bench-topics: $(VENV)/.bench-topics
 	$(PY) benchmarks/bench_topics_20ng.py
 
+bench-text: $(STAMP)
+	$(PY) benchmarks/bench_text_covariates.py
+
 clean:
-	rm -rf $(VENV) $(REF_VENV) demo_output .pytest_cache
+	rm -rf $(VENV) $(REF_VENV) demo_output demo_output_m3 .pytest_cache

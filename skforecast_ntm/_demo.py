@@ -21,13 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["run_text_demo", "TEXT_DEMO"]
+__all__ = ["run_demo", "TEXT_DEMO"]
 
 #: the demo's settings (one place): data, horizon, topics, DeepAR budget
 TEXT_DEMO = dict(
-    series={"favourites per tweet": ("favorites", "mean"),
-            "retweets per tweet": ("retweets", "mean"),
-            "tweets": ("count", "sum")},
     horizon=15,
     n_topics=10,
     backtest_windows=4,
@@ -38,9 +35,9 @@ TEXT_DEMO = dict(
 )
 
 
-def run_text_demo(output_dir: str | Path = "demo_output",
-                  max_epochs: int | None = None,
-                  n_series: int | None = None) -> pd.DataFrame:
+def run_demo(output_dir: str | Path = "demo_output",
+             max_epochs: int | None = None, n_series: int | None = None,
+             backtest_windows: int | None = None) -> pd.DataFrame:
     """Run the text-to-forecast demo and write its outputs.
 
     Parameters
@@ -53,6 +50,8 @@ def run_text_demo(output_dir: str | Path = "demo_output",
         Override the DeepAR epoch budget (e.g. 1 for a smoke test).
     n_series : int, optional
         Use only the first ``n_series`` series.
+    backtest_windows : int, optional
+        Override the number of backtest windows (smoke tests).
 
     Returns
     -------
@@ -63,19 +62,13 @@ def run_text_demo(output_dir: str | Path = "demo_output",
 
     from .cli import _Progress
     from .cli._job import ForecastJob, run_forecast_job, summary_metrics
-    from .datasets import load_trump_tweets
+    from .datasets import load_trump_popularity
 
     t0 = time.perf_counter()
     cfg = TEXT_DEMO
-    names = list(cfg["series"])[:n_series]
-    frames = []
-    for name in names:
-        target, agg = cfg["series"][name]
-        data = load_trump_tweets(target=target, agg=agg)
-        y1 = data.y.droplevel(0)
-        frames.append(y1.set_index(pd.MultiIndex.from_product(
-            [[name], y1.index], names=["item_id", "timestamp"])))
-    y = pd.concat(frames)
+    data = load_trump_popularity()
+    names = data.y.index.get_level_values(0).unique()[:n_series].tolist()
+    y = data.y.loc[names]
     # every tweet is text of every series (shared documents)
     docs = data.documents[["timestamp", "text"]]
     days = y.index.get_level_values(1)
@@ -83,6 +76,8 @@ def run_text_demo(output_dir: str | Path = "demo_output",
           f"{len(names)} daily series ({', '.join(names)}), {len(docs):,} tweets; "
           f"horizon {cfg['horizon']} days, {cfg['n_topics']} topics (the day's mix, "
           f"past-only), {cfg['backtest_windows']} backtest windows")
+    if backtest_windows is not None:
+        cfg = dict(cfg, backtest_windows=int(backtest_windows))
     deepar = dict(cfg["deepar"])
     if max_epochs is not None:
         deepar["max_epochs"] = int(max_epochs)
@@ -114,9 +109,11 @@ def run_text_demo(output_dir: str | Path = "demo_output",
     base = table.loc["seasonal naive"]
     text, plain = table.loc["DeepAR + text"], table.loc["DeepAR without text"]
     print()
-    print(f"DeepAR + text / seasonal naive: mean wQL {text.mean_wQL / base.mean_wQL:.3f}"
-          f", MASE {text.MASE / base.MASE:.3f}; ETS / seasonal naive: mean wQL "
-          f"{table.loc['ETS', 'mean_wQL'] / base.mean_wQL:.3f}")
+    ets = table.loc["ETS"]
+    print(f"DeepAR + text / seasonal naive: mean wQL "
+          f"{text.mean_wQL / base.mean_wQL:.3f}, MASE {text.MASE / base.MASE:.3f}; "
+          f"ETS / seasonal naive: mean wQL {ets.mean_wQL / base.mean_wQL:.3f}, "
+          f"MASE {ets.MASE / base.MASE:.3f}")
     change = 100 * (text.mean_wQL / plain.mean_wQL - 1)
     verdict = ("helped" if result.text_helped else "did not help")
     print(f"Text {verdict} on this data: mean wQL with the topics "

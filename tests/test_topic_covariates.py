@@ -415,7 +415,7 @@ def test_lda_pipeline_in_the_vectorizer_slot(docs, y_train):
     Xt = tc.fit_transform(X=None, y=y_train)
     assert list(Xt.columns)[:3] == ["topic_0", "topic_1", "topic_2"]
     mix = Xt[Xt.has_documents == 1][["topic_0", "topic_1", "topic_2"]]
-    np.testing.assert_allclose(mix.sum(1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(mix.sum(axis=1), 1.0, rtol=1e-6)
     words = tc.get_top_words(4)
     assert len(words) == 3 and all(len(w) == 4 for w in words)
     assert set(sum(words, [])) <= set(" ".join(WORDS).split())

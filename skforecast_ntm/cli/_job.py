@@ -64,6 +64,8 @@ class ForecastJob:
     documents_shared : bool
         The documents have no ``item_id``: each period's documents are
         covariates of every item.
+    compare_without_text : bool
+        With documents, also backtest DeepAR without the topic covariates.
     """
 
     y: pd.DataFrame
@@ -75,6 +77,7 @@ class ForecastJob:
     documents: pd.DataFrame | None = None
     documents_known_future: bool = False
     documents_shared: bool = False
+    compare_without_text: bool = True
     freq: str | None = None
     quantiles: tuple = (0.1, 0.5, 0.9)
     n_topics: int = 10
@@ -375,7 +378,9 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
     prep = _Prepared(job)
     h, quantiles, qcols = prep.h, list(job.quantiles), _qcols(job.quantiles)
     n_windows = int(job.backtest_windows)
-    variants = [True, False] if job.documents is not None else [False]
+    variants = [False]
+    if job.documents is not None:
+        variants = [True, False] if job.compare_without_text else [True]
     names = {True: "DeepAR + text", False: "DeepAR"}
     if job.documents is not None:
         names[False] = "DeepAR without text"
@@ -457,7 +462,7 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
     forecast_csv = forecast.reset_index()
 
     text_helped = None
-    if job.documents is not None and n_windows:
+    if len(variants) == 2 and n_windows:
         m = summary_metrics(metrics).set_index("model")["mean_wQL"]
         text_helped = bool(m[names[True]] < m[names[False]])
     top_words = final.topics.get_top_words(10) if final.topics is not None else None

