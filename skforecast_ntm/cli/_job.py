@@ -23,9 +23,19 @@ import numpy as np
 import pandas as pd
 
 from ..forecasting import DeepARForecaster
-from ..forecasting._features import infer_frequency, make_grid, seasonal_period
+from ..forecasting._features import (
+    extend_grid,
+    infer_frequency,
+    make_grid,
+    seasonal_period,
+)
 from ..forecasting._panel import format_ids
-from ..metrics import ets_quantiles, forecast_report, seasonal_naive_quantiles
+from ..metrics import (
+    ets_quantiles,
+    forecast_report,
+    panel_matrix,
+    seasonal_naive_quantiles,
+)
 from ..transformations import TopicCovariates
 
 __all__ = ["ForecastJob", "JobResult", "run_forecast_job", "load_model",
@@ -185,10 +195,10 @@ class _Prepared:
         self.h = int(job.horizon)
         end = times.max()
         grid = make_grid(times.min(), end, self.info)
-        self.grid = _extend(grid, self.h, self.info)
+        self.grid = extend_grid(grid, self.h, self.info)
         self.end_pos = len(grid) - 1
-        first = y.reset_index().groupby(ID, sort=True)[TIME].min()
-        last = y.reset_index().groupby(ID, sort=True)[TIME].max()
+        span = y.reset_index().groupby(ID, sort=True)[TIME].agg(["min", "max"])
+        first, last = span["min"], span["max"]
         early = last[last < end]
         if len(early):
             warnings.warn(
@@ -230,12 +240,6 @@ class _Prepared:
     def rows_until(self, pos: int) -> pd.MultiIndex:
         times = self.x_rows.get_level_values(TIME)
         return self.x_rows[times <= self.grid[pos]]
-
-
-def _extend(grid: pd.Index, n: int, info) -> pd.Index:
-    from ..forecasting._features import extend_grid
-
-    return extend_grid(grid, n, info)
 
 
 # ------------------------------------------------------------------ models
@@ -418,10 +422,8 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
         actual = actual_rows["y"].reindex(
             pd.MultiIndex.from_product([items, prep.grid[cut + 1: cut + h + 1]])
         ).to_numpy().reshape(len(items), h)
-        hist = y_hist.loc[items]
-        train_m = hist["y"].to_numpy()
-        lengths = hist.groupby(level=0, sort=False).size().reindex(items).to_numpy()
-        train_m = _right_aligned(train_m, lengths)
+        # rows in the forecasts' order (both sort the item ids)
+        _, train_m = panel_matrix(y_hist.loc[items])
         model_q = {name: f.loc[items][qcols].to_numpy().reshape(len(items), h, -1)
                    for name, f in forecasts.items()}
         model_mean = {name: f.loc[items]["mean"].to_numpy().reshape(len(items), h)
@@ -494,18 +496,6 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
     return JobResult(forecast=forecast_csv, metrics=metrics,
                      metrics_per_item=per_item, backtest_forecasts=backtests,
                      files=files, text_helped=text_helped, top_words=top_words)
-
-
-def _right_aligned(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Rows of unequal length (concatenated) -> right-aligned NaN-padded matrix."""
-    n, width = len(lengths), int(lengths.max())
-    out = np.full((n, width), np.nan)
-    rows = np.repeat(np.arange(n), lengths)
-    starts = np.cumsum(lengths) - lengths
-    cols = np.arange(lengths.sum()) - np.repeat(starts, lengths) + np.repeat(
-        width - lengths, lengths)
-    out[rows, cols] = values
-    return out
 
 
 def summary_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
