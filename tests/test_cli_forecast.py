@@ -181,3 +181,25 @@ def test_predict_without_a_model(tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path), "--output-dir",
                  str(tmp_path / "o")]) == 2
     assert "No saved model" in capsys.readouterr().err
+
+
+def test_job_with_an_lda_pipeline_in_the_topic_slot(files, tmp_path):
+    from sklearn.decomposition import LatentDirichletAllocation
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    from skforecast_ntm.cli._io import read_documents, read_target
+    from skforecast_ntm.cli._job import ForecastJob, run_forecast_job
+
+    target = read_target(files["target"])
+    lda = make_pipeline(CountVectorizer(),
+                        LatentDirichletAllocation(max_iter=3, random_state=0))
+    job = ForecastJob(y=target.y, horizon=H, n_topics=2,
+                      documents=read_documents(files["documents"], target),
+                      topic_params={"vectorizer": lda}, compare_without_text=False,
+                      deepar_params={"max_epochs": 1}, baselines=())
+    result = run_forecast_job(job, tmp_path / "lda")
+    assert set(result.metrics.model) == {"DeepAR + text"}
+    assert result.text_helped is None
+    assert len(result.top_words) == 2
+    assert (tmp_path / "lda" / "topic_words.png").stat().st_size > 5_000

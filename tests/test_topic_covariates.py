@@ -170,7 +170,10 @@ def test_prefitted_vectorizer_is_used_as_is(docs, y_train):
         X=None, y=y_train)
     assert tc.vectorizer_ is not raw and not hasattr(raw, "model_")
     assert tc.vectorizer_.n_components == 3
-    assert len(tc.get_top_words(2)) == 3
+    assert tc.get_top_words(2) == tc.vectorizer_.get_top_words(2)
+    terms, weights = tc.topic_word_weights()
+    assert weights.shape == (3, len(terms))
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
 
 
 def test_static_vectors_missing_series_and_cold_start(y_train):

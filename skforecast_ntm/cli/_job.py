@@ -483,7 +483,7 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
                   n_items=job.n_plot, history=max(4 * h, 3 * prep.sp),
                   title=job.title)
         if final.topics is not None:
-            topic_words_chart(final.topics.vectorizer_, stage.path("topic_words.png"))
+            topic_words_chart(final.topics, stage.path("topic_words.png"))
             pd.DataFrame({"topic": range(len(top_words)),
                           "top_words": [" ".join(w) for w in top_words]}).to_csv(
                 stage.path("topics.csv"), index=False)

@@ -55,11 +55,13 @@ def fan_chart(y: pd.DataFrame, forecast: pd.DataFrame, qcols: list[str],
     plt.close(fig)
 
 
-def topic_words_chart(vectorizer, path: str | Path, n_words: int = 8) -> None:
-    """One small bar chart per topic: its top words and their weights."""
+def topic_words_chart(topics, path: str | Path, n_words: int = 8) -> None:
+    """One small bar chart per topic: its top words and their weights.
+
+    ``topics`` is a fitted :class:`~skforecast_ntm.TopicCovariates`.
+    """
     plt = _pyplot()
-    comps = vectorizer.components_
-    terms = vectorizer.vectorizer_.get_feature_names_out()
+    terms, comps = topics.topic_word_weights()
     k = comps.shape[0]
     n_words = min(n_words, comps.shape[1])
     cols = min(5, k)

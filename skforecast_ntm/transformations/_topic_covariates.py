@@ -630,22 +630,36 @@ class TopicCovariates(BaseTransformer):
         ``make_pipeline(CountVectorizer(), LatentDirichletAllocation())``,
         from its last step's ``components_`` and its first step's terms.
         """
+        terms, weights = self.topic_word_weights()
+        top = np.argsort(-weights, axis=1, kind="stable")[:, :n_words]
+        return terms[top].tolist()
+
+    def topic_word_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary and each topic's word weights (rows sum to 1).
+
+        Returns
+        -------
+        terms : ndarray of str, shape (n_terms,)
+        weights : ndarray of shape (n_topics, n_terms)
+        """
         if not self._is_fitted:
             raise NotFittedError("TopicCovariates is not fitted yet; call fit.")
         vec = self.vectorizer_
-        if hasattr(vec, "get_top_words"):
-            return vec.get_top_words(n_words)
-        steps = getattr(vec, "steps", None)
-        if steps and hasattr(steps[-1][1], "components_") and hasattr(
-                steps[0][1], "get_feature_names_out"):
+        if hasattr(vec, "vectorizer_") and hasattr(vec, "components_"):
+            terms, comps = vec.vectorizer_.get_feature_names_out(), vec.components_
+        else:
+            steps = getattr(vec, "steps", None)
+            if not (steps and hasattr(steps[-1][1], "components_") and hasattr(
+                    steps[0][1], "get_feature_names_out")):
+                raise AttributeError(
+                    f"{type(vec).__name__} exposes no topic-word weights; top "
+                    "words need a TopicVectorizer or a pipeline from a "
+                    "vectorizer to a topic model with components_."
+                )
             terms = steps[0][1].get_feature_names_out()
-            top = np.argsort(-steps[-1][1].components_, axis=1, kind="stable")
-            return terms[top[:, :n_words]].tolist()
-        raise AttributeError(
-            f"{type(vec).__name__} exposes no topic-word weights; top words need a "
-            "TopicVectorizer or a pipeline ending in a topic model with "
-            "components_."
-        )
+            comps = steps[-1][1].components_
+        comps = np.asarray(comps, dtype=float)
+        return np.asarray(terms), comps / comps.sum(axis=1, keepdims=True)
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
