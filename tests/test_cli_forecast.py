@@ -110,6 +110,14 @@ def test_predict_conditions_on_new_history(run, files, tmp_path):
     fc = pd.read_csv(out / "forecast.csv", parse_dates=["timestamp"])
     assert fc.timestamp.min() == pd.Timestamp("2022-03-05")
     assert len(fc) == 4 * H
+    # new documents too: the saved topic model turns them into covariates
+    out2 = tmp_path / "short_docs"
+    assert main(["predict", "--model", str(run), "--target", str(path),
+                 "--related", str(files["related"]), "--documents",
+                 str(files["documents"]), "--output-dir", str(out2)]) == 0
+    fc2 = pd.read_csv(out2 / "forecast.csv", parse_dates=["timestamp"])
+    pd.testing.assert_frame_equal(fc2[["item_id", "timestamp"]],
+                                  fc[["item_id", "timestamp"]])
 
 
 def test_without_documents_no_text_rows(files, tmp_path):
