@@ -387,3 +387,20 @@ def test_tiny_defaults_are_the_documented_ones():
     f = DeepARForecaster()
     assert (f.likelihood, f.hidden_size, f.num_layers, f.lr, f.num_samples) == (
         "student_t", 40, 2, 1e-3, 100)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, 1e39])
+def test_infinite_or_huge_targets_are_an_error_naming_the_series(bad):
+    t = pd.date_range("2020-01-01", periods=30)
+    idx = pd.MultiIndex.from_product([["a", "b"], t])
+    y = pd.DataFrame({"y": np.arange(60.0)}, index=idx)
+    y.iloc[40] = bad
+    f = DeepARForecaster(prediction_length=3, max_epochs=1, batches_per_epoch=2,
+                         hidden_size=4, num_layers=1, random_state=0)
+    with pytest.raises(ValueError, match=r"series \['b'\].*NaN"):
+        f.fit(y)
+    X = pd.DataFrame({"promo": np.ones(60)}, index=idx)
+    X.iloc[5] = np.inf
+    y.iloc[40] = 1.0
+    with pytest.raises(ValueError, match=r"X \(columns \['promo'\]\).*\['a'\]"):
+        f.fit(y, X=X)

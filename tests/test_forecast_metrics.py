@@ -75,3 +75,33 @@ def test_panel_matrix_matches_stack_histories():
     assert list(ids) == ["a", "b"]
     np.testing.assert_array_equal(
         m, stack_histories([[4.0, 5.0], [1.0, 2.0, 3.0]]))
+
+
+@pytest.mark.parametrize("metric", [wape, rmse, mape])
+def test_metrics_refuse_mismatched_shapes_and_missing_forecasts(metric):
+    y = np.array([[10.0, 20.0, 30.0]])
+    with pytest.raises(ValueError, match="shape"):
+        metric(y, np.array([[10.0, 20.0]]))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        metric(y, np.array([[10.0, np.nan, 30.0]]))
+    # a NaN forecast where the truth is missing is fine (not scored)
+    assert np.isfinite(metric(np.array([[10.0, np.nan]]),
+                              np.array([[11.0, np.nan]])))
+
+
+def test_mase_nan_forecast_and_bad_seasonal_period():
+    y, train = np.array([[4.0, 5.0]]), np.array([[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        mase(y, np.array([[np.nan, np.nan]]), train)
+    for sp in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="seasonal_period"):
+            mase(y, y, train, seasonal_period=sp)
+
+
+def test_quantile_losses_refuse_levels_outside_0_1():
+    y = np.array([[10.0, 20.0]])
+    for q in (0.0, 1.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match=r"\(0, 1\)"):
+            weighted_quantile_loss(y, y, q)
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        mean_weighted_quantile_loss(y, np.stack([y, y], -1), (0.5, 1.2))

@@ -117,6 +117,28 @@ def _check_order(codes: np.ndarray, pos: np.ndarray, uniques: pd.Index, what: st
         )
 
 
+#: largest magnitude accepted in y and X: the network computes in float32
+#: (largest 3.4e38), and squares and sums of scaled values must stay finite
+MAX_ABS_VALUE = 1e30
+
+
+def _check_finite(values: np.ndarray, keys: pd.Index, times: pd.Index,
+                  what: str) -> None:
+    """Infinite or float32-overflowing values -> ValueError naming series."""
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(values) | (np.abs(values) > MAX_ABS_VALUE)
+    if bad.ndim > 1:
+        bad = bad.any(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValueError(
+            f"{what} has infinite or huge values (|value| > {MAX_ABS_VALUE:g}) "
+            f"in series {format_ids(pd.unique(keys[rows]))} (first at "
+            f"{times[rows[0]]}). Replace infinities by NaN (a missing value) and "
+            "rescale huge values (e.g. divide by 1e6) before fitting."
+        )
+
+
 def _numeric_values(frame: pd.DataFrame, what: str) -> np.ndarray:
     bad = [
         c for c in frame.columns
@@ -180,6 +202,7 @@ def build_panel(
     y_vals = _numeric_values(y, "Target")[:, 0]
     y_keys = _instance_keys(y.index)
     y_times = y.index.get_level_values(-1)
+    _check_finite(y_vals, y_keys, y_times, "The target")
     if X is not None:
         X, _ = as_multiindex(X)
         x_keys = _instance_keys(X.index)
@@ -257,7 +280,9 @@ def build_panel(
             if check_order:
                 _check_order(x_codes, x_pos, keys, "X")
             xg = np.full((n, t, len(x_columns)), np.nan)
-            xg[x_codes, x_pos] = _numeric_values(dyn, "X")
+            x_vals = _numeric_values(dyn, "X")
+            _check_finite(x_vals, x_keys, x_times, f"X (columns {x_columns})")
+            xg[x_codes, x_pos] = x_vals
     return Panel(
         keys=keys, grid=grid, info=info, y=yg, first=first, last=last, X=xg,
         x_columns=x_columns, static=static, single=single, y_name=y_name,

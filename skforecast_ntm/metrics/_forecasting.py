@@ -32,6 +32,30 @@ def _as2d(a) -> np.ndarray:
     return a[None, :] if a.ndim == 1 else a
 
 
+def _pair(y_true, y_pred, what: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
+    """Truth and forecast as 2-D arrays of one shape, the forecast finite
+    wherever the truth is observed (no broadcasting, no NaN scored)."""
+    y, p = _as2d(y_true), _as2d(y_pred)
+    if y.shape != p.shape:
+        raise ValueError(
+            f"y_true has shape {y.shape} but {what} has shape {p.shape}; pass "
+            "arrays of the same (n_series, horizon) shape."
+        )
+    bad = ~np.isnan(y) & ~np.isfinite(p)
+    if bad.any():
+        raise ValueError(
+            f"{what} has {int(bad.sum())} NaN or infinite value(s) where y_true "
+            f"is observed (first at position {tuple(np.argwhere(bad)[0])}); a "
+            "missing forecast cannot be scored."
+        )
+    return y, p
+
+
+def _check_quantile(quantile: float) -> None:
+    if not 0.0 < float(quantile) < 1.0:
+        raise ValueError(f"quantile must lie in (0, 1), got {quantile}.")
+
+
 def weighted_quantile_loss(y_true, y_quantile, quantile: float) -> float:
     """Amazon Forecast's wQL at one quantile.
 
@@ -43,7 +67,8 @@ def weighted_quantile_loss(y_true, y_quantile, quantile: float) -> float:
     >>> weighted_quantile_loss([10.0, 20.0], [12.0, 18.0], 0.5)
     0.1333...
     """
-    y, q = _as2d(y_true), _as2d(y_quantile)
+    _check_quantile(quantile)
+    y, q = _pair(y_true, y_quantile, "y_quantile")
     ok = ~np.isnan(y)
     diff = np.where(ok, y - q, 0.0)
     loss = np.maximum(quantile * diff, (quantile - 1.0) * diff)
@@ -78,21 +103,21 @@ def mean_weighted_quantile_loss(
 
 def wape(y_true, y_pred) -> float:
     """Weighted absolute percentage error: ``sum|y - yhat| / sum|y|``."""
-    y, p = _as2d(y_true), _as2d(y_pred)
+    y, p = _pair(y_true, y_pred)
     ok = ~np.isnan(y)
     return float(np.abs(y - p)[ok].sum() / np.abs(y[ok]).sum())
 
 
 def rmse(y_true, y_pred) -> float:
     """Root mean squared error over all observed points."""
-    y, p = _as2d(y_true), _as2d(y_pred)
+    y, p = _pair(y_true, y_pred)
     ok = ~np.isnan(y)
     return float(np.sqrt(np.mean((y - p)[ok] ** 2)))
 
 
 def mape(y_true, y_pred) -> float:
     """Mean absolute percentage error over observed, non-zero points."""
-    y, p = _as2d(y_true), _as2d(y_pred)
+    y, p = _pair(y_true, y_pred)
     ok = ~np.isnan(y) & (y != 0)
     return float(np.mean(np.abs((y - p)[ok] / y[ok])))
 
@@ -138,7 +163,15 @@ def mase(y_true, y_pred, y_train, seasonal_period: int = 1,
     >>> mase([[4.0, 5.0]], [[4.0, 4.0]], [[1.0, 2.0, 3.0]])
     0.5
     """
-    y, p, tr = _as2d(y_true), _as2d(y_pred), _as2d(y_train)
+    if isinstance(seasonal_period, bool) or int(seasonal_period) != \
+            seasonal_period or seasonal_period < 1:
+        raise ValueError(
+            f"seasonal_period must be a positive integer, got {seasonal_period!r}.")
+    y, p = _pair(y_true, y_pred)
+    tr = _as2d(y_train)
+    if tr.shape[0] != y.shape[0]:
+        raise ValueError(f"y_train has {tr.shape[0]} series but y_true has "
+                         f"{y.shape[0]}.")
     scale = _seasonal_scale(tr, int(seasonal_period))
     err = np.nanmean(np.abs(y - p), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,7 +182,8 @@ def mase(y_true, y_pred, y_train, seasonal_period: int = 1,
 
 def interval_coverage(y_true, lower, upper) -> float:
     """Share of observed points inside ``[lower, upper]``."""
-    y, lo, hi = _as2d(y_true), _as2d(lower), _as2d(upper)
+    y, lo = _pair(y_true, lower, "lower")
+    _, hi = _pair(y_true, upper, "upper")
     ok = ~np.isnan(y)
     return float(((y >= lo) & (y <= hi))[ok].mean())
 
