@@ -404,3 +404,30 @@ def test_infinite_or_huge_targets_are_an_error_naming_the_series(bad):
     y.iloc[40] = 1.0
     with pytest.raises(ValueError, match=r"X \(columns \['promo'\]\).*\['a'\]"):
         f.fit(y, X=X)
+
+
+def test_unclear_inputs_get_errors_that_name_the_problem():
+    t = pd.date_range("2020-01-01", periods=30)
+    kw = dict(prediction_length=3, max_epochs=1, batches_per_epoch=2,
+              hidden_size=4, num_layers=1, random_state=0)
+    idx = pd.MultiIndex.from_product([["a", "b"], t])
+    y = pd.DataFrame({"y": np.arange(60.0)}, index=idx)
+    with pytest.raises(ValueError, match=r"\['store'\] were declared.*X is None"):
+        DeepARForecaster(static_categorical_columns=["store"], **kw).fit(y)
+    mixed = y.copy()
+    mixed.index = pd.MultiIndex.from_arrays(
+        [np.repeat(np.array([1, "a"], dtype=object), 30), np.tile(t, 2)])
+    with pytest.raises(TypeError, match="mix types"):
+        DeepARForecaster(**kw).fit(mixed)
+    from skforecast_ntm.forecasting._panel import build_panel
+
+    # numbers stored as objects (sktime itself rejects an object y first)
+    X_obj = pd.DataFrame({"promo": np.ones(60).astype(object)}, index=idx)
+    with pytest.raises(TypeError, match="dtype object.*to_numeric"):
+        build_panel(y, X=X_obj)
+    X = pd.DataFrame({"promo": np.ones(60), "price": np.ones(60)}, index=idx)
+    f = DeepARForecaster(**kw).fit(y, X=X)
+    fut = pd.MultiIndex.from_product(
+        [["a", "b"], pd.date_range("2020-01-31", periods=3)])
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['price'\]"):
+        f.predict(fh=[1, 2, 3], X=pd.DataFrame({"promo": np.ones(6)}, index=fut))

@@ -270,6 +270,15 @@ class DeepARForecaster(BaseForecaster):
                 f"The forecaster was fitted with covariates {core.enc.x_columns}; "
                 "pass X with rows for every forecast period."
             )
+        if X is not None:
+            needed = core.enc.x_columns + [str(c) for c in static_columns(self)]
+            have = {str(c) for c in X.columns}  # the encoders keep names as str
+            missing = [c for c in needed if c not in have]
+            if missing:
+                raise ValueError(
+                    f"X lacks the column(s) {missing} the forecaster was fitted "
+                    f"with (X columns: {list(X.columns)})."
+                )
         X_all = self._hist_X
         if X is not None:
             X_all = X if X_all is None else update_data(X_all, X)

@@ -145,6 +145,13 @@ def _numeric_values(frame: pd.DataFrame, what: str) -> np.ndarray:
         if not (pd.api.types.is_numeric_dtype(frame[c]) or
                 pd.api.types.is_bool_dtype(frame[c]))
     ]
+    numeric_text = [c for c in bad if frame[c].dtype == object and pd.to_numeric(
+        frame[c], errors="coerce").notna().sum() == frame[c].notna().sum()]
+    if numeric_text:
+        raise TypeError(
+            f"{what} column(s) {numeric_text} hold numbers with dtype object; "
+            "convert them first, e.g. frame[col] = pd.to_numeric(frame[col])."
+        )
     if bad:
         raise TypeError(
             f"{what} column(s) {bad} are not numeric (dtypes "
@@ -212,7 +219,15 @@ def build_panel(
         all_times = y_times
 
     if keys is None:
-        keys = y_keys.unique().sort_values()
+        try:
+            keys = y_keys.unique().sort_values()
+        except TypeError:
+            kinds = sorted({type(k).__name__ for k in y_keys.unique()})
+            raise TypeError(
+                f"Series ids mix types ({', '.join(kinds)}) and cannot be sorted; "
+                "use one type, e.g. y.index = y.index.set_levels("
+                "y.index.levels[0].astype(str), level=0)."
+            ) from None
     else:
         extra = y_keys.unique().difference(keys)
         if len(extra):
@@ -251,6 +266,12 @@ def build_panel(
 
     static = pd.DataFrame(index=keys)
     xg, x_columns = None, []
+    if X is None and len(static_columns):
+        raise ValueError(
+            f"Static column(s) {list(static_columns)} were declared "
+            "(static_categorical_columns / static_real_columns) but X is None; "
+            "pass X with those columns on the rows of y."
+        )
     if X is not None:
         x_codes = keys.get_indexer(x_keys)
         unknown = x_codes < 0
