@@ -105,3 +105,15 @@ def test_quantile_losses_refuse_levels_outside_0_1():
             weighted_quantile_loss(y, y, q)
     with pytest.raises(ValueError, match=r"\(0, 1\)"):
         mean_weighted_quantile_loss(y, np.stack([y, y], -1), (0.5, 1.2))
+
+
+def test_panel_matrix_keeps_hierarchical_series_apart():
+    import pandas as pd
+
+    from skforecast_ntm.metrics import panel_matrix
+
+    idx = pd.MultiIndex.from_tuples([("s1", "a", 1), ("s1", "a", 2),
+                                     ("s1", "b", 1), ("s2", "a", 1)])
+    ids, m = panel_matrix(pd.Series([1.0, 2.0, 3.0, 4.0], index=idx))
+    assert list(ids) == [("s1", "a"), ("s1", "b"), ("s2", "a")]
+    np.testing.assert_array_equal(m, [[1.0, 2.0], [np.nan, 3.0], [np.nan, 4.0]])

@@ -243,7 +243,8 @@ def panel_matrix(y) -> tuple:
     Returns
     -------
     ids : pandas.Index
-        Series ids in row order.
+        Series ids in row order (a MultiIndex of the instance levels for a
+        hierarchical panel).
     matrix : ndarray of shape (n_series, max_length)
 
     Examples
@@ -259,7 +260,11 @@ def panel_matrix(y) -> tuple:
     import pandas as pd
 
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
-    codes, ids = pd.factorize(y.index.get_level_values(0), sort=True)
+    # a series is every level but the last (time): hierarchical panels keep
+    # (store, item) pairs apart
+    keys = (y.index.get_level_values(0) if y.index.nlevels == 2
+            else y.index.droplevel(-1))
+    codes, ids = pd.factorize(keys, sort=True)
     lengths = np.bincount(codes, minlength=len(ids))
     pos = pd.Series(codes).groupby(codes).cumcount().to_numpy()
     out = np.full((len(ids), lengths.max()), np.nan)
