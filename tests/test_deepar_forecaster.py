@@ -431,3 +431,22 @@ def test_unclear_inputs_get_errors_that_name_the_problem():
         [["a", "b"], pd.date_range("2020-01-31", periods=3)])
     with pytest.raises(ValueError, match=r"lacks the column\(s\) \['price'\]"):
         f.predict(fh=[1, 2, 3], X=pd.DataFrame({"promo": np.ones(6)}, index=fut))
+
+
+def test_a_non_finite_training_loss_stops_training_with_advice(monkeypatch):
+    from skforecast_ntm.networks import DeepARNetwork
+
+    calls = {"n": 0}
+    original = DeepARNetwork.log_likelihood
+
+    def poisoned(self, raw, scale, target):
+        calls["n"] += 1
+        ll = original(self, raw, scale, target)
+        return ll * np.nan if calls["n"] > 8 else ll
+
+    monkeypatch.setattr(DeepARNetwork, "log_likelihood", poisoned)
+    y = make_panel(n_series=3, n_periods=40)
+    f = DeepARForecaster(prediction_length=3, max_epochs=5, batches_per_epoch=2,
+                         hidden_size=4, num_layers=1, random_state=0)
+    with pytest.raises(ValueError, match=r"became nan in epoch .*best epoch.*lower l"):
+        f.fit(y)

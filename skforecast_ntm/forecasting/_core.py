@@ -488,6 +488,8 @@ class _DeepARNet(NeuralNet):
         X = to_tensor(X, device=self.device)
         y_pred = self.module_(**X)
         loss = self.get_loss(y_pred, y, X=X, training=True)
+        if not torch.isfinite(loss):
+            raise _NonFiniteLoss(float(loss))
         grads = self._grads_
         if grads is None or grads.module is not self.module_:
             grads = self._grads_ = _FlatGradients(self.module_)
@@ -503,6 +505,10 @@ class _DeepARNet(NeuralNet):
         state = super().__getstate__()
         state.pop("_grads_", None)  # rebuilt on the next training step
         return state
+
+
+class _NonFiniteLoss(FloatingPointError):
+    """The training loss became NaN or infinite (raised by the train step)."""
 
 
 class _FlatGradients:
@@ -771,9 +777,30 @@ class DeepARCore:
                     else predefined_split(valid_ds)
                 )
             n_epochs = int(cfg.max_epochs if epochs is None else epochs)
-            self.net_.partial_fit(train_ds, None, epochs=n_epochs)
+            try:
+                self.net_.partial_fit(train_ds, None, epochs=n_epochs)
+            except _NonFiniteLoss as exc:
+                self._stop_on_nonfinite_loss(exc)
         self.n_train_series = len(series)
         return self
+
+    def _stop_on_nonfinite_loss(self, exc: _NonFiniteLoss) -> None:
+        """Restore the best weights seen, then raise an error saying what to try."""
+        net, cfg = self.net_, self.config
+        epoch = len(net.history)
+        restored = ""
+        stopper = dict(net.callbacks_).get("early_stopping")
+        best = getattr(stopper, "best_model_weights_", None)
+        if best is not None:
+            net.module_.load_state_dict(best)
+            restored = " The weights of the best epoch so far are kept in core_."
+        raise ValueError(
+            f"The training loss became {exc.args[0]} in epoch {epoch} and training "
+            f"stopped.{restored} Try a lower learning rate (lr={cfg.lr:g} now), a "
+            "smaller gradient_clip, likelihood='student_t' (robust to outliers) "
+            "or 'negative_binomial' for counts, and check the data for extreme "
+            "values or a scale far from 1 (e.g. rescale the series)."
+        ) from None
 
     def _make_net(self, valid_ds) -> _DeepARNet:
         cfg = self.config
