@@ -139,6 +139,15 @@ def test_bad_input(frames, tiny):
     later = future[future["timestamp"] == future["timestamp"].max()]
     with pytest.raises(ValueError, match="misses covariate rows"):
         reg.predict(later)
+    # the same future row twice: fine with the same covariates, an error with
+    # different ones (the last one silently won)
+    twice = pd.concat([future, future.head(1)], ignore_index=True)
+    assert reg.predict(twice).shape == (len(twice),)
+    cov = [c for c in future.columns if c not in ("series_id", "timestamp",
+                                                   "store", "category")][0]
+    twice.loc[len(twice) - 1, cov] = twice.loc[len(twice) - 1, cov] + 1.0
+    with pytest.raises(ValueError, match="same series and period with different"):
+        reg.predict(twice)
 
 
 # sklearn's generic checks that apply to a long-format estimator; the others

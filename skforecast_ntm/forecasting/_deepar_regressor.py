@@ -292,6 +292,18 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
             )
         X_all = self._hist_X
         if cov is not None:
+            dup = cov.index.duplicated(keep=False)
+            if dup.any():
+                clash = cov[dup].groupby(level=[0, 1]).nunique(dropna=False)
+                clash = clash[(clash > 1).any(axis=1)]
+                if len(clash):
+                    sid, when = clash.index[0]
+                    raise ValueError(
+                        f"X has rows for the same series and period with different "
+                        f"covariates (series {sid!r} at {when}, and "
+                        f"{len(clash) - 1} more); give each (series, period) one "
+                        "set of covariates."
+                    )
             X_all = pd.concat([X_all, cov]) if X_all is not None else cov
             X_all = X_all[~X_all.index.duplicated(keep="last")].sort_index()
         times = pd.Index(X[self.time_column])
