@@ -450,3 +450,14 @@ def test_a_non_finite_training_loss_stops_training_with_advice(monkeypatch):
                          hidden_size=4, num_layers=1, random_state=0)
     with pytest.raises(ValueError, match=r"became nan in epoch .*best epoch.*lower l"):
         f.fit(y)
+
+
+def test_series_ending_before_the_cutoff_are_warned_and_forecast_from_it():
+    t = pd.date_range("2020-01-01", periods=30)
+    y = pd.concat({"a": pd.DataFrame({"y": np.arange(30.0)}, index=t),
+                   "b": pd.DataFrame({"y": np.arange(25.0)}, index=t[:25])})
+    f = DeepARForecaster(prediction_length=3, max_epochs=1, batches_per_epoch=2,
+                         hidden_size=4, num_layers=1, random_state=0).fit(y)
+    with pytest.warns(UserWarning, match=r"Series \['b'\] end before the cutoff"):
+        pred = f.predict(fh=[1, 2, 3])
+    assert pred.loc["b"].index[0] == t[-1] + pd.Timedelta(days=1)

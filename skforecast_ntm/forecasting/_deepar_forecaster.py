@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -284,6 +285,14 @@ class DeepARForecaster(BaseForecaster):
             X_all = X if X_all is None else update_data(X_all, X)
         panel = self._panel(self._hist_y, X_all, info=info, min_end=min_end)
         cut_pos = int(panel.grid.get_loc(cut))
+        ended = panel.keys[(panel.last >= 0) & (panel.last < cut_pos)]
+        if len(ended):
+            warnings.warn(
+                f"Series {format_ids(ended)} end before the cutoff {cut}; they are "
+                "forecast from the common cutoff like every series (their "
+                "periods after their last row count as missing values).",
+                UserWarning, stacklevel=3,
+            )
         if not fh.is_relative:
             steps = panel.grid.get_indexer(fh_idx) - cut_pos
             steps[panel.grid.get_indexer(fh_idx) < 0] = 0
