@@ -45,8 +45,15 @@ class DeepARForecaster(BaseForecaster):
     identity and of static categorical metadata, static real features and the
     log of the DeepAR mean scale.
 
+    Every series is forecast from the panel's cutoff (its latest period); a
+    series whose rows end earlier is warned about, by id, and its periods
+    after its last row count as missing values.
+
     Cold start: ``pretrain`` on a panel, then ``fit`` on series the network
-    never saw (no retraining) and ``predict``. A new series with a single
+    never saw (no retraining) and ``predict``: series with a few
+    observations, or with none (rows with a missing target up to the launch
+    period, plus their static metadata or text topics in ``X``), see
+    ``docs/cold_start.md``. A new series with a single
     observation is scaled by that value (training windows are drawn so that
     their context may hold just one observation, as here). A new series
     with **no** observation yet is given as rows with a missing target (at
