@@ -380,7 +380,10 @@ def test_progress_output_when_verbose(panel, tiny, capsys):
         warnings.simplefilter("ignore")
         DeepARForecaster(prediction_length=3, **tiny).fit(panel)
     out = capsys.readouterr()
-    assert "train_loss" in out.out + out.err
+    # one bar over the epochs with the losses, no epoch table
+    assert "training DeepAR" in out.err and "train_loss=" in out.err
+    assert f"{tiny['max_epochs']}/{tiny['max_epochs']}" in out.err
+    assert "dur" not in out.out and "train_loss" not in out.out
 
 
 def test_tiny_defaults_are_the_documented_ones():

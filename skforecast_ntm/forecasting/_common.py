@@ -147,7 +147,8 @@ PARAMETERS_DOC = """
         emulated and slower. Accuracy is unchanged within the seed-to-seed
         spread on the M3 benchmark. Prediction always runs in float32.
     verbose : int, default=0
-        ``>0`` prints the epoch log and a progress bar while training.
+        ``>0`` shows one progress bar over the training epochs, with the
+        latest train and validation losses (on standard error).
 """
 
 _HORIZONS = {"Y": 6, "Q": 8, "M": 18, "W": 13, "D": 14, "B": 10, "h": 48,

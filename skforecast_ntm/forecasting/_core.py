@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 from torch.utils.data import Dataset
@@ -507,6 +507,40 @@ class _DeepARNet(NeuralNet):
         return state
 
 
+class _TrainingBar(Callback):
+    """One progress bar over a training run's epochs, with the latest losses.
+
+    Replaces skorch's per-epoch batch bar and epoch table (``verbose > 0``);
+    early stopping closes it before its total.
+    """
+
+    total: int | None = None
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        import sys
+
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.total or net.max_epochs, unit="epoch",
+                         desc="training DeepAR", file=sys.stderr, leave=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        last = net.history[-1]
+        post = {"train_loss": f"{last['train_loss']:.4f}"}
+        if "valid_loss" in last:
+            post["valid_loss"] = f"{last['valid_loss']:.4f}"
+        self.bar_.set_postfix(post, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self.bar_.close()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("bar_", None)  # a tqdm bar holds a stream
+        return state
+
+
 class _NonFiniteLoss(FloatingPointError):
     """The training loss became NaN or infinite (raised by the train step)."""
 
@@ -777,6 +811,9 @@ class DeepARCore:
                     else predefined_split(valid_ds)
                 )
             n_epochs = int(cfg.max_epochs if epochs is None else epochs)
+            bar = dict(self.net_.callbacks_).get("progress")
+            if bar is not None:
+                bar.total = n_epochs
             try:
                 self.net_.partial_fit(train_ds, None, epochs=n_epochs)
             except _NonFiniteLoss as exc:
@@ -818,9 +855,7 @@ class DeepARCore:
                 threshold_mode="rel", load_best=True, sink=_null_sink,
             )))
         if cfg.verbose:
-            n_batches = int(cfg.batches_per_epoch) + (
-                0 if valid_ds is None else len(valid_ds))
-            callbacks.append(("progress", ProgressBar(batches_per_epoch=n_batches)))
+            callbacks.append(("progress", _TrainingBar()))
         return _DeepARNet(
             module=self._build_network(),
             criterion=MaskedNegativeLogLikelihood,
@@ -836,7 +871,7 @@ class DeepARCore:
             train_split=None if valid_ds is None else predefined_split(valid_ds),
             callbacks=callbacks,
             device=cfg.device,
-            verbose=int(cfg.verbose),
+            verbose=0,  # no epoch table: _TrainingBar shows the losses
             gradient_clip=cfg.gradient_clip,
         )
 
@@ -887,4 +922,4 @@ def _fused_adam(device: str) -> bool:
 
 
 def _null_sink(*args, **kwargs) -> None:
-    """Silence skorch's early-stopping message (the epoch log says enough)."""
+    """Silence skorch's early-stopping message (the progress bar says enough)."""
