@@ -92,10 +92,12 @@ def test_dynamic_mix_is_the_lagged_periods_documents(docs, y_train, how):
     assert checked > 40
 
 
-def test_past_only_reads_nothing_after_the_cutoff(docs, y_train):
+@pytest.mark.parametrize("fill", ["zero", "ffill"])
+def test_past_only_reads_nothing_after_the_cutoff(docs, y_train, fill):
     """Rewriting every document after the cutoff changes no output."""
     future_rows = _rows(["a", "b"], DAYS[40:45])
-    tc = TopicCovariates(docs, vectorizer=_tv(), lag=5).fit(X=None, y=y_train)
+    tc = TopicCovariates(docs, vectorizer=_tv(), lag=5, fill=fill).fit(
+        X=None, y=y_train)
     before = pd.concat([tc.transform(X=None, y=y_train),
                         tc.transform(X=None, y=future_rows)])
     late = docs.timestamp > CUT + pd.Timedelta(days=1)
@@ -103,7 +105,8 @@ def test_past_only_reads_nothing_after_the_cutoff(docs, y_train):
     poisoned = docs.copy()
     poisoned.loc[late, "text"] = "zebra zebra quantum quantum"
     poisoned = pd.concat([poisoned, poisoned[late]])  # and more of them
-    tc2 = TopicCovariates(poisoned, vectorizer=_tv(), lag=5).fit(X=None, y=y_train)
+    tc2 = TopicCovariates(poisoned, vectorizer=_tv(), lag=5, fill=fill).fit(
+        X=None, y=y_train)
     after = pd.concat([tc2.transform(X=None, y=y_train),
                        tc2.transform(X=None, y=future_rows)])
     pd.testing.assert_frame_equal(before, after)
@@ -425,3 +428,19 @@ def test_lda_pipeline_in_the_vectorizer_slot(docs, y_train):
     with pytest.raises(ValueError, match="no n_components"):
         TopicCovariates(docs, vectorizer=CountVectorizer(), n_topics=3,
                         lag=3).fit(X=None, y=y_train)
+
+
+def test_hierarchical_panel_with_one_id_column_per_level():
+    idx = pd.MultiIndex.from_product([["s1", "s2"], ["a", "b"], DAYS[:20]],
+                                     names=["store", "item", "timestamp"])
+    y = pd.DataFrame({"y": np.ones(len(idx))}, index=idx)
+    docs = pd.DataFrame({"store": ["s1", "s2", "s2"], "item": ["a", "a", "b"],
+                         "timestamp": [DAYS[3], DAYS[3], DAYS[5]],
+                         "text": [WORDS[0], WORDS[1], WORDS[1]]})
+    tc = TopicCovariates(docs, vectorizer=_tv(), id_column=["store", "item"],
+                         known_future=True)
+    Xt = tc.fit_transform(X=None, y=y)
+    n = Xt["n_documents"]
+    assert n.loc[("s1", "a", DAYS[3])] == 1 and n.loc[("s2", "a", DAYS[3])] == 1
+    assert n.loc[("s2", "b", DAYS[5])] == 1 and n.loc[("s1", "b")].sum() == 0
+    assert n.sum() == 3
