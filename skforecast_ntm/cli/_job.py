@@ -246,9 +246,14 @@ class _Prepared:
 class _Model:
     """Topic covariates (optional) + DeepAR, fitted on history up to a cutoff."""
 
-    def __init__(self, job: ForecastJob, prep: _Prepared, with_text: bool,
-                 train: bool = True):
-        self.job, self.prep, self.with_text = job, prep, with_text
+    def __init__(self, job: ForecastJob, prep: _Prepared,
+                 forecaster: DeepARForecaster, topics: TopicCovariates | None):
+        self.job, self.prep = job, prep
+        self.forecaster, self.topics = forecaster, topics
+
+    @classmethod
+    def new(cls, job: ForecastJob, prep: _Prepared, with_text: bool) -> _Model:
+        """An untrained model from the job's settings."""
         params = dict(
             prediction_length=prep.h,
             likelihood=job.likelihood,
@@ -257,8 +262,7 @@ class _Model:
             static_real_columns=list(job.numeric) or None,
         )
         params.update(job.deepar_params)
-        self.forecaster = DeepARForecaster(**params)
-        self.topics: TopicCovariates | None = None
+        topics = None
         if with_text:
             docs = job.documents
             dynamic = TIME in docs.columns
@@ -273,9 +277,10 @@ class _Model:
                 kw.update(known_future=job.documents_known_future,
                           lag=None if job.documents_known_future else prep.h)
             kw.update(job.topic_params)
-            self.topics = TopicCovariates(docs, **kw)
+            topics = TopicCovariates(docs, **kw)
+        return cls(job, prep, DeepARForecaster(**params), topics)
 
-    def covariates(self, y_hist: pd.DataFrame, rows: pd.MultiIndex):
+    def covariates(self, rows: pd.MultiIndex):
         """X for ``rows`` (history and horizon): related, metadata, topics."""
         X = None if self.prep.X is None else self.prep.X.loc[rows]
         if self.topics is not None:
@@ -310,7 +315,7 @@ class _Model:
                 self.topics.fit(X=None, y=y_hist)
             else:
                 self.topics.update(X=None, y=y_hist, update_params=False)
-        X = self.covariates(y_hist, rows)
+        X = self.covariates(rows)
         fh = np.arange(1, h + 1)
         if X is None:
             x_hist = x_future = None
@@ -417,7 +422,8 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
         forecasts = {}
         for with_text in variants:
             say(f"backtest window {w}/{n_windows}: training {names[with_text]}")
-            forecasts[names[with_text]] = _Model(job, prep, with_text).fit_predict(cut)
+            model = _Model.new(job, prep, with_text)
+            forecasts[names[with_text]] = model.fit_predict(cut)
         items = forecasts[names[variants[-1]]].index.get_level_values(0).unique()
         actual = actual_rows["y"].reindex(
             pd.MultiIndex.from_product([items, prep.grid[cut + 1: cut + h + 1]])
@@ -459,7 +465,7 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
                  else pd.DataFrame())
 
     say("final model: training on the whole history")
-    final = _Model(job, prep, with_text=job.documents is not None)
+    final = _Model.new(job, prep, with_text=job.documents is not None)
     forecast = final.fit_predict(prep.end_pos, pretrain=True)
     forecast_csv = forecast.reset_index()
 
@@ -582,16 +588,13 @@ def predict_with_model(bundle: dict, output_dir: str | Path, *,
         raise JobError(f"--related has columns {list(job.related.columns)}; the "
                        f"model was trained with {bundle['related_columns']}.")
     prep = _Prepared(job)
-    model = _Model.__new__(_Model)
-    model.job, model.prep, model.with_text = job, prep, bundle["topics"] is not None
-    model.forecaster = bundle["forecaster"]
     topics = bundle["topics"]
     new_docs = topics is not None and documents is not None
     if new_docs:  # new documents, the same (prefitted) topic model
         topics = TopicCovariates(**{**topics.get_params(deep=False),
                                     "documents": documents,
                                     "vectorizer": topics.vectorizer_})
-    model.topics = topics
+    model = _Model(job, prep, bundle["forecaster"], topics)
     # the network is never retrained: the saved forecaster was trained by
     # `pretrain`, so `fit` only conditions on the (new) history
     forecast = model.fit_predict(prep.end_pos, refit_topics=new_docs)
