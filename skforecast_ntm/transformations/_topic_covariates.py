@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from sktime.transformations.base import BaseTransformer
 
 from ..forecasting._features import infer_frequency
+from ..forecasting._panel import _instance_keys
 from ..topics import TopicVectorizer
 
 __all__ = ["TopicCovariates"]
@@ -325,9 +326,7 @@ class TopicCovariates(BaseTransformer):
         """Series key of each row of a (panel) index (one key if single)."""
         if not isinstance(index, pd.MultiIndex):
             return pd.Index(np.zeros(len(index), dtype=np.int64))
-        if index.nlevels == 2:
-            return index.get_level_values(0)
-        return index.droplevel(-1)
+        return _instance_keys(index)
 
     def _doc_keys(self, docs: pd.DataFrame, single: bool) -> pd.Index | None:
         """Series key of each document, comparable with :meth:`_series_keys`."""
