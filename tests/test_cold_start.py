@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from skforecast_ntm import DeepARForecaster
-from skforecast_ntm.forecasting._core import DeepARConfig, DeepARCore
+from skforecast_ntm.forecasting import DeepARConfig, DeepARCore
 from skforecast_ntm.forecasting._panel import build_panel
 from skforecast_ntm.metrics import mean_weighted_quantile_loss
 
@@ -154,7 +154,7 @@ def test_scale_of_a_window_never_uses_the_values_it_forecasts():
 
 
 def test_training_windows_end_context_at_an_observation():
-    from skforecast_ntm.forecasting._core import _TrainWindows, window_origins
+    from skforecast_ntm.forecasting._windows import _TrainWindows, window_origins
 
     y_old, *_ = _make_case(60, 1, seed=0)
     panel = build_panel(y_old)

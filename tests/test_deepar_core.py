@@ -6,14 +6,14 @@ import torch
 from conftest import make_panel
 
 from skforecast_ntm.forecasting import DeepARConfig, DeepARCore
-from skforecast_ntm.forecasting._core import (
+from skforecast_ntm.forecasting._encoders import Encoders
+from skforecast_ntm.forecasting._panel import build_panel
+from skforecast_ntm.forecasting._training import _FlatGradients
+from skforecast_ntm.forecasting._windows import (
     PRESAMPLED_WINDOWS,
-    Encoders,
-    _FlatGradients,
     _TrainWindows,
     window_origins,
 )
-from skforecast_ntm.forecasting._panel import build_panel
 
 
 def _windows(batch_size, n_batches, seed=0, weights=(1, 1, 1, 1, 1, 5.0),

@@ -464,3 +464,35 @@ def test_series_ending_before_the_cutoff_are_warned_and_forecast_from_it():
     with pytest.warns(UserWarning, match=r"Series \['b'\] end before the cutoff"):
         pred = f.predict(fh=[1, 2, 3])
     assert pred.loc["b"].index[0] == t[-1] + pd.Timedelta(days=1)
+
+
+def _daily_pretrained(tiny):
+    t = pd.date_range("2020-01-01", periods=40, freq="D")
+    y = pd.DataFrame({"y": np.tile(np.arange(40.0) % 7 + 1, 2)},
+                     index=pd.MultiIndex.from_product([["a", "b"], t]))
+    return DeepARForecaster(prediction_length=3, lags=[1], **tiny).pretrain(y)
+
+
+def test_a_coarser_series_after_daily_pretraining_is_warned_about(tiny):
+    f = _daily_pretrained(tiny)
+    w = pd.date_range("2021-01-03", periods=20, freq="W")
+    yw = pd.DataFrame({"y": np.arange(20.0) + 1},
+                      index=pd.MultiIndex.from_product([["c"], w]))
+    with pytest.warns(UserWarning, match=r"frequency 'W-SUN' but the pretrained "
+                                         r"model works on 'D'"):
+        f.fit(yw)
+    # the documented behaviour: the forecast is for the model's daily periods
+    pred = f.predict(fh=[1, 2])
+    assert list(pred.index.get_level_values(-1)) == [w[-1] + pd.Timedelta(days=d)
+                                                     for d in (1, 2)]
+
+
+def test_off_grid_stamps_after_pretraining_do_not_suggest_freq(tiny):
+    f = _daily_pretrained(tiny)
+    t = pd.date_range("2021-01-01", periods=10, freq="D")
+    t = t.append(pd.DatetimeIndex(["2021-01-10 12:00"]))  # between two days
+    y = pd.DataFrame({"y": np.arange(11.0) + 1},
+                     index=pd.MultiIndex.from_product([["c"], t]))
+    with pytest.raises(ValueError, match="fitted on frequency") as err:
+        f.fit(y)
+    assert "pass `freq=`" not in str(err.value)

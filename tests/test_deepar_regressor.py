@@ -176,3 +176,24 @@ def test_generic_sklearn_suite_declares_itself_not_applicable():
     tags = DeepARRegressor().__sklearn_tags__()
     assert tags.input_tags.two_d_array is False
     assert tags.estimator_type == "regressor"
+
+
+def test_a_series_that_ended_early_is_forecast_from_its_own_end(tiny):
+    # s00 ends 4 periods before s01; asking only for s00, up to 6 steps after
+    # its own end, reaches past the training grid (an IndexError before)
+    t = pd.period_range("2020-01", periods=30, freq="M")
+    rows = pd.DataFrame({"series_id": np.repeat(["s00", "s01"], 30),
+                         "timestamp": np.tile(t, 2),
+                         "y": np.tile(10 + np.sin(np.arange(30)), 2)})
+    rows = rows[~((rows.series_id == "s00") & (rows.timestamp > t[-5]))]
+    reg = DeepARRegressor(prediction_length=3, **tiny).fit(
+        rows[["series_id", "timestamp"]], rows["y"])
+    one = reg.predict(pd.DataFrame({"series_id": ["s00"],
+                                    "timestamp": [t[-4]]}))
+    six = reg.predict(pd.DataFrame({"series_id": ["s00"] * 6,
+                                    "timestamp": pd.period_range(t[-4], periods=6)}))
+    assert one.shape == (1,) and six.shape == (6,) and np.isfinite(six).all()
+    # the first step is drawn first, whatever the horizon: the same value
+    assert one[0] == six[0]
+    with pytest.raises(ValueError, match=r"at or before the last training period"):
+        reg.predict(pd.DataFrame({"series_id": ["s00"], "timestamp": [t[-5]]}))

@@ -10,16 +10,22 @@ import pandas as pd
 from sktime.datatypes import update_data
 from sktime.forecasting.base import BaseForecaster
 
+from ._cache import DrawCache, frame_digest
 from ._common import (
-    PARAMETERS_DOC,
+    FORECASTER,
+    check_future_X,
     default_horizon,
     make_config,
+    parameters_doc,
     point_from_samples,
     static_columns,
     validate_params,
 )
+from ._config import param_constraints
 from ._core import DeepARCore
-from ._panel import build_panel, format_ids
+from ._features import infer_frequency
+from ._history import truncate_history
+from ._panel import _instance_keys, as_multiindex, build_panel, format_ids
 
 __all__ = ["DeepARForecaster"]
 
@@ -66,7 +72,7 @@ class DeepARForecaster(BaseForecaster):
     retrains only when ``update_epochs > 0``.
 
     Parameters
-    ----------{PARAMETERS_DOC}
+    ----------{parameters_doc(FORECASTER)}
     Attributes
     ----------
     core_ : DeepARCore
@@ -118,6 +124,8 @@ class DeepARForecaster(BaseForecaster):
         "fit_is_empty": False,
         "capability:categorical_in_X": True,
         "capability:random_state": True,
+        # the same random_state gives the same forecasts, bit for bit
+        "property:randomness": "derandomized",
         # the network steps through every period, so X must be contiguous
         "capability:non_contiguous_X": False,
     }
@@ -188,19 +196,64 @@ class DeepARForecaster(BaseForecaster):
         self.precision = precision
         self.verbose = verbose
         super().__init__()
-        # data memory of the base class (off by default, see _config)
-        self._y = None
-        self._X = None
+
+    #: scikit-learn style constraints, validated at fit (see ``_config``)
+    _parameter_constraints = param_constraints(FORECASTER)
+
+    # the base class's data memory, read only with ``remember_data=True``
+    # (set_config); class attributes, so ``__init__`` writes neither
+    _y = None
+    _X = None
 
     # ------------------------------------------------------------- training
-    def _panel(self, y, X, info=None, min_end=None):
+    def _panel(self, y, X, info=None, min_end=None, grid_start=None):
         return build_panel(
             y, X, info=info, freq=self.freq,
             static_columns=static_columns(self), min_end=min_end,
+            grid_start=grid_start,
         )
 
+    # -------------------------------------------------------------- history
+    def _set_history(self, y, X) -> None:
+        """Store the conditioning history; a new history empties the cache."""
+        self._hist_y, self._hist_X = y, X
+        self._draws = DrawCache()
+        if self.update_epochs == 0:
+            self._bound_history()
+
+    def _history_panel(self, X_future=None, min_end=None):
+        """The panel of the stored history (and future covariates, if any)."""
+        X_all = self._hist_X
+        if X_future is not None:
+            X_future = _from(X_future, self._hist_start)
+            X_all = X_future if X_all is None else update_data(X_all, X_future)
+        return self._panel(self._hist_y, X_all, info=self.core_.enc.info,
+                           min_end=min_end, grid_start=self._hist_start)
+
+    def _bound_history(self) -> None:
+        """Keep only the periods forecasts read (``update_epochs=0``).
+
+        A forecast reads the last ``context_length + max(lags)`` periods of
+        each series and three summaries of what came before (see
+        ``_history``); the rest is dropped, so the history stays bounded over
+        any number of ``update`` calls while forecasts stay those of the
+        whole history. Retraining (``update_epochs > 0``) keeps everything.
+        """
+        core = self.core_
+        try:
+            panel = self._history_panel()
+            arrays = core.arrays(panel, prefix=self._hist_prefix)
+        except (ValueError, TypeError):
+            # the history alone is not a complete input (e.g. fit without the
+            # covariates, given with their history at predict): keep it whole
+            return
+        kept = truncate_history(self._hist_y, self._hist_X, panel, arrays,
+                                core.history_needed, self._hist_prefix)
+        if kept is not None:
+            self._hist_y, self._hist_X, self._hist_prefix, self._hist_start = kept
+
     def _train_core(self, y, X, fh) -> DeepARCore:
-        validate_params(self)
+        validate_params(self, FORECASTER)
         _check_X_complete(X)
         panel = self._panel(y, X)
         if self.prediction_length is not None:
@@ -222,33 +275,47 @@ class DeepARForecaster(BaseForecaster):
 
     def _pretrain_update(self, y, X=None, fh=None):
         y = _stack_columns(y)
-        validate_params(self)
+        validate_params(self, FORECASTER)
         core = self.pretrained_core_
         panel = self._panel(y, X, info=core.enc.info)
         core.fit(panel, warm_start=True, epochs=self.max_epochs)
         return self
 
     def _fit(self, y, X=None, fh=None):
-        self._hist_y, self._hist_X = y, X
         if self._state == "pretrained" and hasattr(self, "pretrained_core_"):
-            validate_params(self)
+            validate_params(self, FORECASTER)
             _check_X_complete(X)
             self.core_ = self.pretrained_core_
             # conditioning only: validate the new data against the encoders
             _ = self._panel(y, X, info=self.core_.enc.info)
+            _warn_other_frequency(y, self.core_.enc.info)
         else:
             self.core_ = self._train_core(y, X, fh)
+        self._hist_prefix, self._hist_start = None, None
+        self._set_history(y, X)
         return self
 
     def _update(self, y, X=None, update_params=True):
-        self._hist_y = update_data(self._hist_y, y)
+        kept = _from(y, self._hist_start)
+        if len(kept) < len(y):
+            warnings.warn(
+                f"update got {len(y) - len(kept)} row(s) of y before "
+                f"{self._hist_start}, older than the history the forecaster "
+                "keeps (with update_epochs=0 it keeps the last context_length + "
+                "max(lags) periods of each series and summaries of the rest); "
+                "they are ignored. Pass only new rows to update, or refit.",
+                UserWarning, stacklevel=3,
+            )
+        y, X = kept, _from(X, self._hist_start)
+        hist_X = self._hist_X
         if X is not None:
-            self._hist_X = update_data(self._hist_X, X)
+            hist_X = X if hist_X is None else update_data(hist_X, X)
+        self._set_history(update_data(self._hist_y, y), hist_X)
         if update_params and self.update_epochs > 0:
             if self.core_ is getattr(self, "pretrained_core_", None):
                 self.core_ = copy.deepcopy(self.core_)
-            panel = self._panel(self._hist_y, self._hist_X, info=self.core_.enc.info)
-            self.core_.fit(panel, warm_start=True, epochs=self.update_epochs)
+            self.core_.fit(self._history_panel(), warm_start=True,
+                           epochs=self.update_epochs)
         return self
 
     @property
@@ -261,7 +328,16 @@ class DeepARForecaster(BaseForecaster):
 
     # ------------------------------------------------------------ sampling
     def _sample(self, fh, X):
-        """Sample paths ``(N, S, len(fh))`` and the output index."""
+        """Sample paths ``(N, S, len(fh))``, the panel and the fh periods.
+
+        Drawn once per (cutoff, fh, X, parameters) and reused by every
+        ``predict*`` method until the next ``fit`` or ``update``.
+        """
+        key = (str(self.cutoff[0]), repr(fh), frame_digest(X),
+               repr(sorted(self.get_params(deep=False).items())))
+        return self._draws.get(key, lambda: self._draw(fh, X))
+
+    def _draw(self, fh, X):
         core = self.core_
         info = core.enc.info
         cut = self.cutoff[0]
@@ -287,10 +363,7 @@ class DeepARForecaster(BaseForecaster):
                     f"X lacks the column(s) {missing} the forecaster was fitted "
                     f"with (X columns: {list(X.columns)})."
                 )
-        X_all = self._hist_X
-        if X is not None:
-            X_all = X if X_all is None else update_data(X_all, X)
-        panel = self._panel(self._hist_y, X_all, info=info, min_end=min_end)
+        panel = self._history_panel(X, min_end=min_end)
         cut_pos = int(panel.grid.get_loc(cut))
         ended = panel.keys[(panel.last >= 0) & (panel.last < cut_pos)]
         if len(ended):
@@ -298,7 +371,7 @@ class DeepARForecaster(BaseForecaster):
                 f"Series {format_ids(ended)} end before the cutoff {cut}; they are "
                 "forecast from the common cutoff like every series (their "
                 "periods after their last row count as missing values).",
-                UserWarning, stacklevel=3,
+                UserWarning, stacklevel=6,  # _draw, the cache, _sample, _predict*
             )
         if not fh.is_relative:
             steps = panel.grid.get_indexer(fh_idx) - cut_pos
@@ -314,8 +387,10 @@ class DeepARForecaster(BaseForecaster):
         fh_abs = panel.grid[cut_pos + steps]
         origin = cut_pos + 1
         if core.enc.x_columns:
-            _check_future_X(panel, origin, horizon)
-        samples = core.sample(panel, np.full(panel.n_series, origin), horizon)
+            n = panel.n_series
+            check_future_X(panel, np.full(n, origin), np.full(n, horizon))
+        samples = core.sample(panel, np.full(panel.n_series, origin), horizon,
+                              prefix=self._hist_prefix)
         return samples[:, :, steps - 1], panel, fh_abs
 
     def _index(self, panel, fh_abs) -> pd.Index:
@@ -362,7 +437,7 @@ class DeepARForecaster(BaseForecaster):
         samples, panel, fh_abs = self._sample(fh, X)
         index = self._index(panel, fh_abs)
         n, s, h = samples.shape
-        values = np.moveaxis(samples, 1, 0).reshape(-1, 1)  # sample-major
+        values = np.array(np.moveaxis(samples, 1, 0).reshape(-1, 1))  # sample-major
         sample_ids = np.repeat(np.arange(s), n * h)
         if isinstance(index, pd.MultiIndex):
             levels = [
@@ -385,8 +460,10 @@ class DeepARForecaster(BaseForecaster):
     def predict_summary(self, fh=None, X=None, quantiles=(0.1, 0.5, 0.9)):
         """Mean and quantiles of the forecast from a single set of sample paths.
 
-        A convenience for reports (Amazon Forecast's P10/P50/P90 export):
-        one sampling pass instead of one per method.
+        A convenience for reports (Amazon Forecast's P10/P50/P90 export). It
+        goes through the public ``predict_quantiles`` (which checks ``fh``
+        and ``X``) and reads the mean from the same sample paths, which every
+        ``predict*`` method shares until the next ``fit`` or ``update``.
 
         Parameters
         ----------
@@ -402,16 +479,42 @@ class DeepARForecaster(BaseForecaster):
             Columns ``mean`` and ``p10``, ``p50``, ... (one per quantile),
             indexed like ``predict``.
         """
-        self.check_is_fitted()
-        fh = self._check_fh(fh)
-        X_inner = None
-        if X is not None:
-            X_inner, _ = self._check_X_y(X=X)
-        samples, panel, fh_abs = self._sample(fh, X_inner)
+        self.predict_quantiles(fh=fh, X=X, alpha=list(quantiles))
+        samples, panel, fh_abs = self._draws.latest()
         cols = {"mean": samples.mean(axis=1).ravel()}
         for q in quantiles:
             cols[f"p{round(100 * q):d}"] = np.quantile(samples, q, axis=1).ravel()
         return pd.DataFrame(cols, index=self._index(panel, fh_abs))
+
+    def _get_fitted_params(self) -> dict:
+        """What ``fit`` learned (``get_fitted_params()``).
+
+        ``core``, ``network`` (the trained ``torch.nn.Module``), ``n_series``,
+        ``series_ids``, ``freq`` (pandas offset, or the step of an integer
+        index), ``lags``, ``context_length``, ``prediction_length``,
+        ``x_columns`` (dynamic covariates), ``cardinalities`` (levels + 1 of
+        each static categorical column), ``history_length`` (rows of ``y``
+        kept to condition forecasts on: bounded by ``n_series *
+        (context_length + max(lags))`` when ``update_epochs=0``) and
+        ``training_history`` (per-epoch losses).
+        """
+        core = self.core_
+        info = core.enc.info
+        return {
+            "core": core,
+            "network": core.net_.module_,
+            "n_series": len(core.enc.series_index),
+            "series_ids": core.enc.series_index,
+            "freq": info.freq if info.freq is not None else info.step,
+            "lags": list(core.enc.lags),
+            "context_length": core.context_length,
+            "prediction_length": int(core.config.prediction_length),
+            "x_columns": list(core.enc.x_columns),
+            "cardinalities": dict(zip(core.enc.cat_columns,
+                                      core.enc.cardinalities, strict=True)),
+            "history_length": len(self._hist_y),
+            "training_history": self.training_history_,
+        }
 
     # --------------------------------------------------------------- tests
     @classmethod
@@ -456,24 +559,49 @@ def _check_X_complete(X) -> None:
         )
 
 
+def _from(frame, start):
+    """Rows of ``frame`` at or after ``start`` (all when either is None).
+
+    Rows before the kept history are not read by any forecast (see
+    ``DeepARForecaster._bound_history``).
+    """
+    if frame is None or start is None:
+        return frame
+    times = frame.index.get_level_values(-1)
+    try:
+        keep = np.asarray(times >= start)
+    except TypeError:  # another kind of time index: build_panel says so
+        return frame
+    return frame if keep.all() else frame[keep]
+
+
+def _warn_other_frequency(y: pd.DataFrame, info) -> None:
+    """Warn when new data after ``pretrain`` has a coarser regular frequency.
+
+    Weekly stamps lie on a daily grid, so a weekly series given to a model
+    pretrained on daily data would silently be forecast at daily periods.
+    """
+    if info.kind != "datetime":
+        return  # periods carry their frequency; off-grid stamps are an error
+    frame, _ = as_multiindex(y)
+    times = frame.index.get_level_values(-1)
+    try:
+        own = infer_frequency(times, pd.factorize(_instance_keys(frame.index))[0])
+    except ValueError:
+        return  # too few or irregular stamps to tell
+    if own.freq is not None and own.freq != info.freq:
+        warnings.warn(
+            f"y has frequency {own.freq.freqstr!r} but the pretrained model "
+            f"works on {info.freq.freqstr!r}: its forecasts are for the next "
+            f"{info.freq.freqstr!r} periods. Pretrain on data of the same "
+            "frequency (or resample y to it) to forecast in its own periods.",
+            UserWarning, stacklevel=4,
+        )
+
+
 def _step_after(cutoff, n: int, info):
     if info.kind == "int":
         return cutoff + n * info.step
     if info.kind == "period":
         return cutoff + n
     return cutoff + n * info.freq
-
-
-def _check_future_X(panel, origin: int, horizon: int) -> None:
-    block = panel.X[:, origin : origin + horizon, :]
-    missing = np.isnan(block).any(axis=2)
-    if missing.any():
-        periods = panel.grid[origin : origin + horizon][missing.any(0)]
-        series = panel.keys[missing.any(1)]
-        raise ValueError(
-            "X has no values for the forecast periods "
-            f"{[str(p) for p in periods[:10]]} of series {format_ids(series)}. "
-            "DeepAR steps through every period, so X must cover each period "
-            "from the cutoff up to the last step of fh: pass X rows for them."
-        )
-

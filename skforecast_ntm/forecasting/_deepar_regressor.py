@@ -6,16 +6,19 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
 from ._common import (
-    PARAMETERS_DOC,
+    REGRESSOR,
+    check_device,
+    check_future_X,
     default_horizon,
     make_config,
+    param_constraints,
+    parameters_doc,
     point_from_samples,
     static_columns,
-    validate_params,
 )
 from ._core import DeepARCore
 from ._panel import build_panel, format_ids
@@ -44,11 +47,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
     row (DeepAR steps through each period).
 
     Parameters
-    ----------
-    id_column : str, default="series_id"
-        Column of ``X`` identifying the series.
-    time_column : str, default="timestamp"
-        Column of ``X`` with the period (datetime, period or integer).{PARAMETERS_DOC}
+    ----------{parameters_doc(REGRESSOR)}
     Attributes
     ----------
     core_ : DeepARCore
@@ -91,6 +90,10 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
     (3, 3)
     """
 
+    #: validated by ``fit`` (scikit-learn's ``_validate_params``); declared once
+    #: for both DeepAR estimators in ``forecasting._config.PARAMETERS``
+    _parameter_constraints: dict = param_constraints(REGRESSOR)
+
     def __init__(
         self,
         id_column="series_id",
@@ -119,7 +122,6 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         empty_context_rate=None,
         num_samples=100,
         point_forecast="median",
-        update_epochs=0,
         random_state=None,
         device="cpu",
         precision="float32",
@@ -151,7 +153,6 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         self.empty_context_rate = empty_context_rate
         self.num_samples = num_samples
         self.point_forecast = point_forecast
-        self.update_epochs = update_epochs
         self.random_state = random_state
         self.device = device
         self.precision = precision
@@ -236,6 +237,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         return yf, (cov if cov.shape[1] else None)
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: pd.DataFrame, y) -> DeepARRegressor:
         """Train on every series of the long-format panel ``(X, y)``.
 
@@ -250,7 +252,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         -------
         self : DeepARRegressor
         """
-        validate_params(self)
+        check_device(self)
         yf, cov = self._frames(X, y, fitting=True)
         panel = build_panel(yf, cov, freq=self.freq,
                             static_columns=static_columns(self))
@@ -330,18 +332,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         if core.enc.x_columns:
             need = np.zeros(panel.n_series, dtype=np.int64)
             np.maximum.at(need, codes, step + 1)
-            steps = np.arange(horizon)
-            cols = np.clip(origin[:, None] + steps, 0, panel.X.shape[1] - 1)
-            gap = np.isnan(panel.X[np.arange(panel.n_series)[:, None], cols]).any(-1)
-            gap &= steps[None, :] < need[:, None]
-            if gap.any():
-                bad_series = panel.keys[gap.any(1)]
-                raise ValueError(
-                    f"X misses covariate rows for periods between the end of the "
-                    f"training data and the requested rows of series "
-                    f"{format_ids(bad_series)}; DeepAR needs covariates for every "
-                    "period up to the last requested one."
-                )
+            check_future_X(panel, origin, need)
         samples = core.sample(panel, origin, horizon, num_samples)
         return samples[codes, :, step]
 

@@ -61,7 +61,6 @@ class Panel:
     x_columns: list = field(default_factory=list)
     static: pd.DataFrame | None = None
     single: bool = False
-    y_name: str = "y"
 
     @property
     def n_series(self) -> int:
@@ -115,6 +114,31 @@ def _check_order(codes: np.ndarray, pos: np.ndarray, uniques: pd.Index, what: st
             f"Time stamps of series {format_ids(bad)} of {what} are not sorted. "
             "Sort the rows by series and time first, e.g. df.sort_index()."
         )
+
+
+def _grid_positions(times: pd.Index, grid: pd.Index, info: FrequencyInfo,
+                    what: str, fitted: bool) -> np.ndarray:
+    """Positions of ``times`` on ``grid``; off-grid stamps -> ValueError.
+
+    ``fitted``: the frequency is the model's (from fit or pretrain), so
+    ``freq=`` cannot change it; the hint says to resample instead.
+    """
+    pos = grid.get_indexer(times)
+    if (pos < 0).any():
+        bad = times[pos < 0][:3]
+        freq = info.freq or info.step
+        hint = (
+            f"The model was fitted on frequency {freq!r}: resample the series "
+            "to it, or fit a new model for another frequency (freq= applies "
+            "only when the frequency is inferred, at the first fit)."
+            if fitted else
+            "Resample the series to a regular frequency, or pass `freq=`."
+        )
+        raise ValueError(
+            f"Time stamps {list(map(str, bad))} of {what} are not on the regular "
+            f"grid of frequency {freq!r}. {hint}"
+        )
+    return pos
 
 
 #: largest magnitude accepted in y and X: the network computes in float32
@@ -205,7 +229,6 @@ def build_panel(
             "the forecaster is univariate per series (stack several targets "
             "as separate series)."
         )
-    y_name = y.columns[0]
     y_vals = _numeric_values(y, "Target")[:, 0]
     y_keys = _instance_keys(y.index)
     y_times = y.index.get_level_values(-1)
@@ -234,6 +257,7 @@ def build_panel(
             keys = keys.append(extra)
     y_codes = keys.get_indexer(y_keys)
 
+    fitted = info is not None
     if info is None:
         info = infer_frequency(y_times, y_codes, freq=freq)
     if info.kind == "period" and not isinstance(all_times, pd.PeriodIndex):
@@ -245,14 +269,7 @@ def build_panel(
     end = all_times.max() if min_end is None else max(all_times.max(), min_end)
     grid = make_grid(start, end, info)
     grid = extend_grid(grid, extra_steps, info)
-    y_pos = grid.get_indexer(y_times)
-    if (y_pos < 0).any():
-        bad = y_times[y_pos < 0][:3]
-        raise ValueError(
-            f"Time stamps {list(map(str, bad))} of y are not on the regular grid "
-            f"of frequency {info.freq or info.step!r}. Resample the series to a "
-            "regular frequency, or pass `freq=`."
-        )
+    y_pos = _grid_positions(y_times, grid, info, "y", fitted)
     if check_order:
         _check_order(y_codes, y_pos, keys, "y")
 
@@ -291,13 +308,7 @@ def build_panel(
         dyn = X.drop(columns=list(static_columns))
         x_columns = [str(c) for c in dyn.columns]
         if x_columns:
-            x_pos = grid.get_indexer(x_times)
-            if (x_pos < 0).any():
-                bad = x_times[x_pos < 0][:3]
-                raise ValueError(
-                    f"Time stamps {list(map(str, bad))} of X are not on the grid "
-                    f"of frequency {info.freq or info.step!r}."
-                )
+            x_pos = _grid_positions(x_times, grid, info, "X", fitted)
             if check_order:
                 _check_order(x_codes, x_pos, keys, "X")
             xg = np.full((n, t, len(x_columns)), np.nan)
@@ -306,7 +317,7 @@ def build_panel(
             xg[x_codes, x_pos] = x_vals
     return Panel(
         keys=keys, grid=grid, info=info, y=yg, first=first, last=last, X=xg,
-        x_columns=x_columns, static=static, single=single, y_name=y_name,
+        x_columns=x_columns, static=static, single=single,
     )
 
 
