@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -388,10 +387,3 @@ def test_retail_panel_other_freq(freq, period):
 def test_retail_panel_invalid(kwargs):
     with pytest.raises(ValueError):
         make_retail_panel(**kwargs)
-
-
-def test_retail_panel_fast():
-    make_retail_panel()
-    start = time.perf_counter()
-    make_retail_panel()
-    assert time.perf_counter() - start < 0.1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -390,10 +389,3 @@ def test_election_matches_trump_archive(election):
     shared = np.intersect1d(el_trump["timestamp"], trump.documents["timestamp"])
     assert len(shared) > 0.8 * len(el_trump)
 
-
-# ------------------------------------------------------------------- speed
-def test_loaders_are_fast():
-    for loader in (load_trump_tweets, load_health_tweets, load_election_tweets):
-        start = time.perf_counter()
-        loader()
-        assert time.perf_counter() - start < 5.0

@@ -23,9 +23,17 @@ def test_weighted_quantile_loss_by_hand():
     # tau=0.9: under-forecast 2 costs 0.9*2, over-forecast 2 costs 0.1*2
     assert weighted_quantile_loss(y, q, 0.9) == pytest.approx(2 * (0.2 + 1.8) / 30)
     assert weighted_quantile_loss(y, y, 0.5) == 0.0
-    out = mean_weighted_quantile_loss(y, np.stack([q, q, q], -1), (0.1, 0.5, 0.9))
-    assert out["mean_wQL"] == pytest.approx(np.mean(
-        [out["wQL[0.1]"], out["wQL[0.5]"], out["wQL[0.9]"]]))
+    # a different forecast per level: P10 [8, 15] under-forecasts by 2 and 5
+    # (cost 0.1 * 7), P50 is exact, P90 [13, 24] over-forecasts by 3 and 4
+    # (cost 0.1 * 7); wQL = 2 * cost / sum|y| = 1.4 / 30, 0, 1.4 / 30
+    levels = np.stack([[[8.0, 15.0]], [[10.0, 20.0]], [[13.0, 24.0]]], -1)
+    out = mean_weighted_quantile_loss(y, levels, (0.1, 0.5, 0.9))
+    assert out == pytest.approx({"wQL[0.1]": 1.4 / 30, "wQL[0.5]": 0.0,
+                                 "wQL[0.9]": 1.4 / 30, "mean_wQL": 2.8 / 90})
+    # the same from a dict of quantile -> forecast
+    as_dict = mean_weighted_quantile_loss(
+        y, {0.1: levels[..., 0], 0.5: levels[..., 1], 0.9: levels[..., 2]})
+    assert as_dict == pytest.approx(out)
 
 
 def test_missing_truth_is_excluded():
