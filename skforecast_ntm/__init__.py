@@ -4,17 +4,38 @@ DeepAR-style forecasting for sktime and scikit-learn, and neural topic models
 that turn text into covariates.
 """
 
-from .forecasting import DeepARForecaster, DeepARRegressor
+from .forecasting import DeepARForecaster, DeepARRegressor, GradientBoostingForecaster
 from .topics import NeuralTopicModel, TopicVectorizer
-from .transformations import TopicCovariates
+from .transformations import (
+    ABCXYZSegmenter,
+    CalendarFeatures,
+    HolidayFeatures,
+    MissingValueFiller,
+    OutlierTreatment,
+    TopicCovariates,
+    abc_xyz_segments,
+    aggregate_transactions,
+    future_index,
+    segment_summary,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ABCXYZSegmenter",
+    "CalendarFeatures",
     "DeepARForecaster",
     "DeepARRegressor",
+    "GradientBoostingForecaster",
+    "HolidayFeatures",
+    "MissingValueFiller",
     "NeuralTopicModel",
+    "OutlierTreatment",
     "TopicCovariates",
     "TopicVectorizer",
     "__version__",
+    "abc_xyz_segments",
+    "aggregate_transactions",
+    "future_index",
+    "segment_summary",
 ]
