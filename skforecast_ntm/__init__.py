@@ -5,6 +5,7 @@ that turn text into covariates.
 """
 
 from .forecasting import DeepARForecaster, DeepARRegressor, GradientBoostingForecaster
+from .model_selection import AutoForecaster, CalibratedForecaster, backtest
 from .topics import NeuralTopicModel, TopicVectorizer
 from .transformations import (
     ABCXYZSegmenter,
@@ -23,7 +24,9 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ABCXYZSegmenter",
+    "AutoForecaster",
     "CalendarFeatures",
+    "CalibratedForecaster",
     "DeepARForecaster",
     "DeepARRegressor",
     "GradientBoostingForecaster",
@@ -36,6 +39,7 @@ __all__ = [
     "__version__",
     "abc_xyz_segments",
     "aggregate_transactions",
+    "backtest",
     "future_index",
     "segment_summary",
 ]

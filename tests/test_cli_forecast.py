@@ -211,3 +211,55 @@ def test_job_with_an_lda_pipeline_in_the_topic_slot(files, tmp_path):
     assert result.text_helped is None
     assert len(result.top_words) == 2
     assert (tmp_path / "lda" / "topic_words.png").stat().st_size > 5_000
+
+
+def test_backtest_span_over_half_an_item_is_an_error_naming_it(files, tmp_path,
+                                                               capsys):
+    target = pd.read_csv(files["target"], dtype={"item_id": str})
+    days = pd.to_datetime(target.timestamp)
+    short = target[(target.item_id != "i2") | (days >= "2022-02-20")]  # 25 days
+    path = tmp_path / "short.csv"
+    short.to_csv(path, index=False)
+    out = tmp_path / "never"
+    code = main(["forecast", "--target", str(path), "--horizon", str(H),
+                 "--backtest-windows", "2", "--max-epochs", "1",
+                 "--output-dir", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "half of series ['i2']" in err
+    assert not out.exists()
+
+
+def test_auto_selects_ensembles_and_writes_its_report(files, tmp_path, capsys):
+    out = tmp_path / "auto"
+    assert main(["forecast", "--target", str(files["target"]), "--related",
+                 str(files["related"]), "--horizon", str(H), "--auto",
+                 "--candidates", "seasonal_naive,theta,deepar", "--max-epochs", "1",
+                 "--backtest-windows", "2", "--output-dir", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Model selection" in printed
+    fc = pd.read_csv(out / "forecast.csv", dtype={"item_id": str})
+    assert list(fc.columns) == ["item_id", "timestamp", "mean", "p10", "p50", "p90"]
+    assert len(fc) == 4 * H and (fc.p10 <= fc.p50).all() and (fc.p50 <= fc.p90).all()
+    np.testing.assert_allclose(fc["mean"], fc["p50"])  # the ensemble's median
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert {"seasonal_naive", "theta", "deepar", "ensemble",
+            "ensemble (calibrated)"} == set(metrics.model)
+    report = pd.read_csv(out / "selection_report.csv")
+    weights = report[[c for c in report.columns if c.startswith("weight[")]]
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+    assert (out / "fan_chart.png").stat().st_size > 5_000
+    again = tmp_path / "again"
+    assert main(["predict", "--model", str(out), "--output-dir", str(again)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again / "forecast.csv"),
+                                  pd.read_csv(out / "forecast.csv"))
+
+
+def test_auto_rejects_documents_and_unknown_candidates(files, tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main(_forecast_args(files, out, "--auto")) == 2
+    assert "--auto does not use --documents" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["forecast", "--target", str(files["target"]), "--horizon", "3",
+              "--auto", "--candidates", "prophet", "--output-dir", str(out)])
+    assert "unknown candidate" in capsys.readouterr().err

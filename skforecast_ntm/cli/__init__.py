@@ -68,6 +68,17 @@ def _baselines(text: str) -> tuple:
     return names
 
 
+def _candidates(text: str) -> tuple:
+    from ..model_selection import CANDIDATES
+
+    names = tuple(c.strip() for c in text.split(",") if c.strip())
+    bad = [c for c in names if c not in CANDIDATES]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(
+            f"unknown candidate(s) {bad or text!r}; choose from {list(CANDIDATES)}")
+    return names
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skforecast-ntm",
@@ -101,7 +112,19 @@ def _parser() -> argparse.ArgumentParser:
     fc.add_argument("--topics", type=_positive_int, default=10,
                     help="number of topics learnt from the documents (default 10)")
     fc.add_argument("--backtest-windows", type=_windows, default=1,
-                    help="backtest windows of one horizon each, 0-5 (default 1)")
+                    help="backtest windows of one horizon each, 0-5 (default 1); "
+                    "the backtest span may be at most half of each item's "
+                    "length (Amazon Forecast's rule)")
+    fc.add_argument("--auto", action="store_true",
+                    help="model selection as Amazon Forecast's AutoPredictor: "
+                    "backtest DeepAR, ETS, Theta, seasonal naive and LightGBM "
+                    "(see --candidates) on the backtest windows (at least one), "
+                    "combine them with a greedy ensemble and calibrate its "
+                    "quantiles; writes selection_report.csv. Not with --documents")
+    fc.add_argument("--candidates", type=_candidates, default=None,
+                    help="with --auto: comma-separated candidates among "
+                    "seasonal_naive,ets,theta,arima,deepar,gbm (default all but "
+                    "arima, which is slow)")
     fc.add_argument("--likelihood", default="student_t",
                     choices=["student_t", "gaussian", "negative_binomial"])
     fc.add_argument("--baselines", type=_baselines, default=("seasonal_naive",),
@@ -224,9 +247,13 @@ def _forecast(args) -> int:
         quantiles=args.quantiles, n_topics=args.topics,
         backtest_windows=args.backtest_windows, likelihood=args.likelihood,
         seed=args.seed, deepar_params=deepar, baselines=args.baselines,
+        auto=args.auto,
+        auto_params={"candidates": list(args.candidates)} if args.candidates
+        else {},
     )
     n_variants = 2 if documents is not None else 1
-    stages = args.backtest_windows * (n_variants + len(args.baselines)) + 2
+    stages = (3 if args.auto else
+              (n_variants + len(args.baselines)) * bool(args.backtest_windows) + 2)
     bar = _Progress(stages)
     try:
         result = run_forecast_job(job, args.output_dir, progress=bar)
@@ -249,6 +276,11 @@ def _report(result, output_dir) -> None:
         with pd.option_context("display.float_format", "{:.3f}".format,
                                "display.width", 120):
             print(table[["model", "window", *cols]].to_string(index=False))
+    if result.selection_report is not None:
+        print("Model selection (backtest mean wQL per candidate; weights):")
+        with pd.option_context("display.float_format", "{:.3f}".format,
+                               "display.width", 120):
+            print(result.selection_report.to_string(index=False))
     if result.text_helped is not None:
         verdict = "helped" if result.text_helped else "did not help"
         print(f"The text covariates {verdict} on this data (mean wQL of DeepAR with "

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sktime.forecasting.base import BaseForecaster
 
 from ..forecasting import DeepARForecaster
 from ..forecasting._features import (
@@ -30,11 +31,12 @@ from ..forecasting._features import (
     seasonal_period,
 )
 from ..forecasting._panel import format_ids
-from ..metrics import (
-    ets_quantiles,
-    forecast_report,
-    panel_matrix,
-    seasonal_naive_quantiles,
+from ..model_selection import (
+    AutoForecaster,
+    BacktestError,
+    ETSForecaster,
+    SeasonalNaiveForecaster,
+    backtest,
 )
 from ..transformations import TopicCovariates
 
@@ -76,6 +78,12 @@ class ForecastJob:
         covariates of every item.
     compare_without_text : bool
         With documents, also backtest DeepAR without the topic covariates.
+    auto : bool
+        Model selection instead of DeepAR alone: an
+        :class:`~skforecast_ntm.model_selection.AutoForecaster` (candidates
+        backtested on ``backtest_windows`` windows, at least one, then a
+        greedy ensemble and calibrated quantiles); ``auto_params`` are its
+        parameters (e.g. ``candidates``). Not with documents.
     """
 
     y: pd.DataFrame
@@ -99,6 +107,8 @@ class ForecastJob:
     baselines: tuple = ("seasonal_naive",)
     n_plot: int = 4
     title: str = ""
+    auto: bool = False
+    auto_params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -112,6 +122,7 @@ class JobResult:
     files: list
     text_helped: bool | None = None
     top_words: list | None = None
+    selection_report: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------- outputs
@@ -289,7 +300,8 @@ class _Model:
         return X
 
     def fit_predict(self, cut_pos: int, pretrain: bool = False,
-                    refit_topics: bool = True) -> pd.DataFrame:
+                    refit_topics: bool = True, predict: bool = True
+                    ) -> pd.DataFrame | None:
         """Fit on the history up to ``cut_pos`` and forecast the horizon.
 
         ``pretrain``: train through ``pretrain`` so that later ``fit`` calls
@@ -326,32 +338,77 @@ class _Model:
         if pretrain:  # trained once; later fits only condition (predict command)
             self.forecaster.pretrain(y_hist, X=x_hist)
         self.forecaster.fit(y_hist, X=x_hist)
+        self._fh, self._x_future = fh, x_future
+        if not predict:
+            return None
         out = self.forecaster.predict_summary(fh=fh, X=x_future,
                                               quantiles=self.job.quantiles)
         out.index = out.index.set_names([ID, TIME])
         return out
+
+    def predict_quantiles(self, alpha) -> pd.DataFrame:
+        """Quantiles of the horizon after the last ``fit_predict`` cutoff."""
+        return self.forecaster.predict_quantiles(fh=self._fh, X=self._x_future,
+                                                 alpha=list(alpha))
+
+
+class _JobForecaster(BaseForecaster):
+    """A job's model (topic covariates + DeepAR) as an sktime forecaster, so
+    that :func:`skforecast_ntm.model_selection.backtest` can refit it per
+    window; it reads the covariates from the prepared job, not from ``X``."""
+
+    _tags = {
+        "y_inner_mtype": ["pd-multiindex"],
+        "X_inner_mtype": ["pd-multiindex"],
+        "capability:exogenous": False,
+        "capability:pred_int": True,
+        "capability:missing_values": True,
+        "capability:unequal_length": True,
+        "capability:insample": False,
+        "requires-fh-in-fit": False,
+        "fit_is_empty": False,
+    }
+    _config = {"remember_data": False}
+
+    def __init__(self, job=None, prep=None, with_text=False):
+        self.job = job
+        self.prep = prep
+        self.with_text = with_text
+        super().__init__()
+
+    def clone(self):  # the job and its panel are shared, never copied
+        return type(self)(self.job, self.prep, self.with_text)
+
+    def _fit(self, y, X=None, fh=None):
+        cut = int(self.prep.grid.get_loc(y.index.get_level_values(-1).max()))
+        self.model_ = _Model.new(self.job, self.prep, self.with_text)
+        self.model_.fit_predict(cut, predict=False)
+        return self
+
+    def _predict_quantiles(self, fh, X, alpha):
+        out = self.model_.predict_quantiles(alpha)
+        out.columns = pd.MultiIndex.from_product([["y"], list(alpha)])
+        return out
+
+    def _predict(self, fh, X=None):
+        q = self._predict_quantiles(fh, X, [0.5])
+        return pd.DataFrame(q.to_numpy(), index=q.index, columns=["y"])
 
 
 def _qcols(quantiles) -> list[str]:
     return [f"p{round(100 * q):d}" for q in quantiles]
 
 
-def _baseline_quantiles(name: str, train_m: np.ndarray, h: int, sp: int,
-                        quantiles) -> np.ndarray:
-    if name == "seasonal_naive":
-        return seasonal_naive_quantiles(_ffill_rows(train_m), h, sp, quantiles)
-    if name == "ets":
-        return ets_quantiles(train_m, h, sp, quantiles)
-    raise JobError(f"Unknown baseline {name!r}; choose from seasonal_naive, ets.")
+_BASELINES = {"seasonal_naive": ("seasonal naive", SeasonalNaiveForecaster),
+              "ets": ("ETS", ETSForecaster)}
 
 
-def _ffill_rows(m: np.ndarray) -> np.ndarray:
-    """Forward-fill NaN along each row (leading NaN stay NaN)."""
-    ok = ~np.isnan(m)
-    pos = np.where(ok, np.arange(m.shape[1]), -1)
-    np.maximum.accumulate(pos, axis=1, out=pos)
-    out = m[np.arange(m.shape[0])[:, None], np.maximum(pos, 0)]
-    return np.where(pos >= 0, out, np.nan)
+def _baseline(name: str, sp: int):
+    if name not in _BASELINES:
+        raise JobError(f"Unknown baseline {name!r}; choose from "
+                       f"{', '.join(_BASELINES)}.")
+    label, cls = _BASELINES[name]
+    return label, cls(sp=sp)
 
 
 # --------------------------------------------------------------------- job
@@ -394,75 +451,29 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
     if job.documents is not None:
         names[False] = "DeepAR without text"
     obs_len = prep.y["y"].notna().groupby(level=0).sum()
-    min_len = (n_windows + 1) * h
     if n_windows and (obs_len < 2).all():
         raise JobError("No item has two observed values; nothing to train on.")
+    if job.auto:
+        return _run_auto(job, prep, out, say)
     per_rows, overall_rows, bt_frames = [], [], []
-    for w in range(1, n_windows + 1):
-        cut = prep.end_pos - w * h
-        if cut < 1:
-            raise JobError(
-                f"--backtest-windows {n_windows} x horizon {h} is longer than the "
-                f"panel ({prep.end_pos + 1} periods); use fewer windows or a "
-                "shorter horizon."
-            )
-        if w == 1:
-            short = obs_len[obs_len < min_len]
-            if len(short):
-                warnings.warn(
-                    f"Items {format_ids(short.index)} have fewer than "
-                    f"{min_len} observed periods ((backtest windows + 1) x "
-                    "horizon); their backtest windows hold little history.",
-                    UserWarning, stacklevel=2,
-                )
-        y_hist = prep.history(cut)
-        actual_rows = prep.y[(prep.y.index.get_level_values(TIME) > prep.grid[cut])
-                             & (prep.y.index.get_level_values(TIME)
-                                <= prep.grid[cut + h])]
-        forecasts = {}
-        for with_text in variants:
-            say(f"backtest window {w}/{n_windows}: training {names[with_text]}")
-            model = _Model.new(job, prep, with_text)
-            forecasts[names[with_text]] = model.fit_predict(cut)
-        items = forecasts[names[variants[-1]]].index.get_level_values(0).unique()
-        actual = actual_rows["y"].reindex(
-            pd.MultiIndex.from_product([items, prep.grid[cut + 1: cut + h + 1]])
-        ).to_numpy().reshape(len(items), h)
-        # rows in the forecasts' order (both sort the item ids)
-        _, train_m = panel_matrix(y_hist.loc[items])
-        model_q = {name: f.loc[items][qcols].to_numpy().reshape(len(items), h, -1)
-                   for name, f in forecasts.items()}
-        model_mean = {name: f.loc[items]["mean"].to_numpy().reshape(len(items), h)
-                      for name, f in forecasts.items()}
-        for base in job.baselines:
-            say(f"backtest window {w}/{n_windows}: {base}")
-            label = {"seasonal_naive": "seasonal naive", "ets": "ETS"}.get(base, base)
-            model_q[label] = _baseline_quantiles(base, train_m, h, prep.sp,
-                                                 quantiles)
-            model_mean[label] = None
-        for name, q in model_q.items():
-            point = q[..., quantiles.index(0.5)] if 0.5 in quantiles else \
-                model_mean[name]
-            per, overall = forecast_report(actual, q, quantiles, train_m, prep.sp,
-                                           point=point, ids=items)
-            per_rows.append(per.assign(model=name, window=w).reset_index())
-            overall_rows.append(overall.to_frame().T.assign(model=name, window=w))
-            frame = pd.DataFrame({
-                "model": name, "window": w,
-                ID: np.repeat(np.asarray(items), h),
-                TIME: np.tile(prep.grid[cut + 1: cut + h + 1], len(items)),
-                "actual": actual.ravel(),
-                "mean": (model_mean[name].ravel() if model_mean[name] is not None
-                         else np.full(actual.size, np.nan)),
-            })
-            for i, c in enumerate(qcols):
-                frame[c] = q[..., i].ravel()
-            bt_frames.append(frame)
+    models = [(names[v], _JobForecaster(job, prep, v)) for v in variants]
+    models += [_baseline(base, prep.sp) for base in job.baselines] if n_windows \
+        else []
+    for name, forecaster in models if n_windows else []:
+        say(f"backtest ({n_windows} window(s)): {name}")
+        try:
+            res = backtest(forecaster, prep.y, horizon=h, windows=n_windows,
+                           quantiles=quantiles, seasonal_period=prep.sp)
+        except BacktestError as exc:
+            raise JobError(f"--backtest-windows {n_windows} x horizon {h}: {exc}"
+                           ) from None
+        overall_rows.append(res.metrics.assign(model=name))
+        per = res.metrics_per_series
+        per_rows.append(per[per["window"] != "mean"].assign(model=name))
+        bt_frames.append(res.forecasts.drop(columns="scored").assign(model=name))
     metrics = _metrics_table(overall_rows)
-    per_item = (pd.concat(per_rows, ignore_index=True) if per_rows
-                else pd.DataFrame())
-    backtests = (pd.concat(bt_frames, ignore_index=True) if bt_frames
-                 else pd.DataFrame())
+    per_item = _first_cols(per_rows, ["model", "window", ID])
+    backtests = _first_cols(bt_frames, ["model", "window"])
 
     say("final model: training on the whole history")
     final = _Model.new(job, prep, with_text=job.documents is not None)
@@ -504,6 +515,81 @@ def run_forecast_job(job: ForecastJob, output_dir: str | Path,
                      files=files, text_helped=text_helped, top_words=top_words)
 
 
+def _run_auto(job: ForecastJob, prep: _Prepared, out: Path,
+              say: Callable[[str], None]) -> JobResult:
+    """The ``--auto`` job: AutoForecaster on the panel and its covariates."""
+    if job.documents is not None:
+        raise JobError("--auto does not use --documents yet; drop --auto to "
+                       "forecast with the text covariates, or drop --documents.")
+    h, quantiles, qcols = prep.h, list(job.quantiles), _qcols(job.quantiles)
+    fh = np.arange(1, h + 1)
+    x_hist = x_future = None
+    if prep.X is not None:
+        t = prep.X.index.get_level_values(TIME)
+        last = prep.grid[prep.end_pos]
+        x_hist, x_future = prep.X[t <= last], prep.X[t > last]
+    deepar = dict(likelihood=job.likelihood,
+                  static_categorical_columns=list(job.categorical) or None,
+                  static_real_columns=list(job.numeric) or None)
+    deepar.update(job.deepar_params)
+    params = dict(windows=max(1, int(job.backtest_windows)),
+                  quantiles=tuple(quantiles), deepar_params=deepar,
+                  random_state=job.seed, seasonal_period=prep.sp)
+    params.update(job.auto_params)
+    auto = AutoForecaster(**params)
+    say("model selection: backtesting the candidates")
+    try:
+        auto.fit(prep.y, X=x_hist, fh=fh)
+    except BacktestError as exc:
+        raise JobError(f"--auto: {exc}") from None
+    say("final forecast")
+    q = auto.predict_quantiles(fh=fh, X=x_future, alpha=quantiles)
+    forecast = pd.DataFrame(q.to_numpy(), index=q.index, columns=qcols)
+    # an ensemble of quantiles has no mean: the column holds its median
+    forecast.insert(0, "mean", auto.predict(fh=fh, X=x_future).to_numpy()[:, 0])
+    forecast.index = forecast.index.set_names([ID, TIME])
+    n_win = next(iter(auto.backtests_.values())).windows
+    rows, per_rows, frames = [], [], []
+    for name, res in auto.backtests_.items():
+        rows.append(res.metrics.assign(model=name))
+        per = res.metrics_per_series
+        per_rows.append(per[per["window"] != "mean"].assign(model=name))
+        frames.append(res.forecasts.drop(columns="scored").assign(model=name))
+    lb = auto.leaderboard_
+    ens = lb[lb["model"].str.startswith("ensemble")].drop(columns="backtest_seconds")
+    rows.append(ens.assign(window="mean" if n_win > 1 else "1"))
+    metrics = _metrics_table(rows)
+    per_item = _first_cols(per_rows, ["model", "window", ID])
+    backtests = _first_cols(frames, ["model", "window"])
+    report = auto.selection_report_.reset_index()
+    say("writing outputs")
+    stage = _Staging(out)
+    try:
+        forecast.reset_index().to_csv(stage.path("forecast.csv"), index=False)
+        metrics.to_csv(stage.path("metrics.csv"), index=False)
+        per_item.to_csv(stage.path("metrics_per_item.csv"), index=False)
+        backtests.to_csv(stage.path("backtest_forecasts.csv"), index=False)
+        report.to_csv(stage.path("selection_report.csv"), index=False)
+        from ._plots import fan_chart
+
+        fan_chart(prep.y, forecast, qcols, stage.path("fan_chart.png"),
+                  n_items=job.n_plot, history=max(4 * h, 3 * prep.sp),
+                  title=job.title)
+        bundle = {"format": 1, "auto": True, "forecaster": auto, "topics": None,
+                  "horizon": h, "quantiles": quantiles,
+                  "freq": prep.info.freq.freqstr if prep.info.freq is not None
+                  else None, "forecast": forecast.reset_index()}
+        with open(stage.path(MODEL_FILE), "wb") as fh_out:
+            pickle.dump(bundle, fh_out)
+        files = stage.commit()
+    except BaseException:
+        stage.abort()
+        raise
+    return JobResult(forecast=forecast.reset_index(), metrics=metrics,
+                     metrics_per_item=per_item, backtest_forecasts=backtests,
+                     files=files, selection_report=report)
+
+
 def summary_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     """The overall rows: the mean over windows, or the single window."""
     windows = set(metrics["window"])
@@ -511,16 +597,20 @@ def summary_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def _metrics_table(rows: list) -> pd.DataFrame:
+    """Overall backtest metrics per model and window (``"mean"`` over them)."""
     if not rows:
         return pd.DataFrame()
     table = pd.concat(rows, ignore_index=True)
-    metric_cols = [c for c in table.columns if c not in ("model", "window")]
-    table[metric_cols] = table[metric_cols].astype(float)
     table["window"] = table["window"].astype(str)
-    if table["window"].nunique() > 1:
-        mean = table.groupby("model", sort=False)[metric_cols].mean().reset_index()
-        table = pd.concat([table, mean.assign(window="mean")], ignore_index=True)
+    metric_cols = [c for c in table.columns if c not in ("model", "window")]
     return table[["model", "window", *metric_cols]]
+
+
+def _first_cols(frames: list, first: list) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table[[*first, *[c for c in table.columns if c not in first]]]
 
 
 # ------------------------------------------------------------------- model
@@ -569,6 +659,8 @@ def predict_with_model(bundle: dict, output_dir: str | Path, *,
     not retrained); related series must then cover the new horizon.
     """
     out = check_output_dir(output_dir)
+    if bundle.get("auto"):
+        return _predict_auto(bundle, out, y, related, documents, quantiles)
     quantiles = list(quantiles or bundle["quantiles"])
     if bundle["related_columns"] is not None and y is not None and related is None:
         raise JobError("The model uses related time series: pass --related covering "
@@ -610,3 +702,25 @@ def predict_with_model(bundle: dict, output_dir: str | Path, *,
         stage.abort()
         raise
     return forecast.reset_index()
+
+
+def _predict_auto(bundle, out: Path, y, related, documents, quantiles):
+    """A saved ``--auto`` model: its forecast again (the candidates are
+    refitted by ``forecast --auto``, not here)."""
+    if y is not None or related is not None or documents is not None:
+        raise JobError("A model saved by `forecast --auto` cannot condition on new "
+                       "data without refitting its statistical candidates; run "
+                       "`skforecast-ntm forecast --auto` on the new data instead.")
+    if quantiles is not None and list(quantiles) != list(bundle["quantiles"]):
+        raise JobError(f"This --auto model forecast the quantiles "
+                       f"{bundle['quantiles']}; rerun `forecast --auto --quantiles`"
+                       " for others.")
+    forecast = bundle["forecast"]
+    stage = _Staging(out)
+    try:
+        forecast.to_csv(stage.path("forecast.csv"), index=False)
+        stage.commit()
+    except BaseException:
+        stage.abort()
+        raise
+    return forecast

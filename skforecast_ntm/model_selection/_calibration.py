@@ -1,0 +1,462 @@
+"""Conformal calibration of quantile forecasts from backtest residuals.
+
+Each quantile's distance to the median is multiplied by a factor learnt per
+quantile level and horizon step, so that on held-out backtest periods the
+share of actuals below each quantile matches its level (split-conformal
+quantile of the normalised residuals). The normalisation by the model's own
+spread makes the factor transfer across series of any scale and leaves
+series whose spread was already right as they were, relative to the others;
+see ``docs/model_selection.md`` for the choice.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
+
+from ._backtest import (
+    MAX_WINDOWS,
+    PanelMatrix,
+    _scale,
+    backtest,
+    check_quantiles,
+    future_times,
+    infer_seasonal_period,
+)
+
+__all__ = ["CalibratedForecaster", "ConformalCalibrator", "DEFAULT_LEVELS"]
+
+#: quantile levels learnt by default (the factors of other levels are
+#: interpolated between these)
+DEFAULT_LEVELS = (0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75,
+                  0.8, 0.9, 0.95, 0.975)
+_MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
+
+
+class ConformalCalibrator:
+    """Per-step factors on each quantile's distance to the median.
+
+    For a level ``q`` above the median (below is the mirror image), a
+    backtest point with actual ``y``, median ``m`` and quantile ``Q_q`` has
+    the normalised residual ``r_q = (y - m) / max(Q_q - m, floor * scale)``.
+    By default (``symmetric``) the levels ``q`` and ``1 - q`` share a factor:
+    the split-conformal quantile at the pair's coverage ``p = 2q - 1`` of the
+    two-sided scores ``max(r_q, r_(1-q))`` of horizon step ``h`` (the
+    ``ceil((n + 1) p)``-th smallest), so that ``m +- lambda * (Q - m)``
+    covers a share ``p`` of held-out actuals; a level without its mirror gets
+    the one-sided version (``p = q``). A well-calibrated pair has ``lambda``
+    near 1 (and is left at exactly 1 when within ``tolerance`` of nominal);
+    too narrow intervals get ``lambda > 1``. Steps with fewer than
+    ``min_samples`` scores use the factor pooled over all steps. ``scale``
+    (each series' mean absolute seasonal difference) only floors degenerate
+    (zero-width) forecasts.
+
+    Parameters
+    ----------
+    per_step : bool, default=True
+        One factor per horizon step (else one per level).
+    min_samples : int, default=30
+        Residuals a step needs for its own factor.
+    floor : float, default=0.01
+        Floor of the distance to the median, in units of the series' scale.
+    max_factor : float, default=20.0
+        Upper clip of the factors.
+    allow_narrowing : bool, default=False
+        Let factors go below 1. Off by default: the backtest models are fitted
+        on less history than the final one, so they tend to be *more*
+        uncertain; narrowing learnt from them would over-narrow the final
+        model, while widening is conservative.
+    tolerance : float or None, default=2.0
+        Leave a level as forecast (factor 1 at every step) when its backtest
+        share of actuals below the quantile is within ``tolerance`` binomial
+        standard errors of the level, counting each series and window once
+        (its steps are correlated): quantiles that are right up to noise are
+        not touched. None: always calibrate.
+    symmetric : bool, default=True
+        Levels ``q`` and ``1 - q`` share one factor, learnt from the
+        two-sided score ``max(r_q, r_(1-q))`` so that the interval between
+        them covers ``1 - 2q`` (normalised CQR). Robust to a shift of the
+        median in the backtest window (a common shock across the series of a
+        panel would otherwise widen one side and narrow the other). False:
+        one factor per level, one-sided.
+
+    Attributes
+    ----------
+    levels_ : ndarray
+        Calibrated levels (without the median).
+    factors_ : ndarray of shape (horizon, n_levels)
+    n_samples_ : ndarray of shape (horizon, n_levels)
+        Residuals behind each step's factor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> from skforecast_ntm.model_selection import ConformalCalibrator
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.normal(size=(1, 500, 2))                # (windows, series, h)
+    >>> levels = [0.1, 0.5, 0.9]
+    >>> q = np.zeros((1, 500, 2, 3)) + 0.5 * norm.ppf(levels)  # half as wide
+    >>> cal = ConformalCalibrator().fit(y, q, levels, scale=np.ones(500))
+    >>> cal.factors_.shape                               # (horizon, levels != 0.5)
+    (2, 2)
+    >>> bool(np.all(np.abs(cal.factors_ - 2) < 0.25))     # about 2: twice as wide
+    True
+    """
+
+    def __init__(self, per_step: bool = True, min_samples: int = 30,
+                 floor: float = 0.01, max_factor: float = 20.0,
+                 allow_narrowing: bool = False, tolerance: float | None = 2.0,
+                 symmetric: bool = True):
+        self.per_step = per_step
+        self.min_samples = min_samples
+        self.floor = floor
+        self.max_factor = max_factor
+        self.allow_narrowing = allow_narrowing
+        self.tolerance = tolerance
+        self.symmetric = symmetric
+
+    def fit(self, actual, quantile_forecasts, levels: Sequence[float], scale
+            ) -> ConformalCalibrator:
+        """Learn the factors from backtest forecasts.
+
+        Parameters
+        ----------
+        actual : array of shape (windows, n_series, horizon)
+            Held-out actuals (NaN: not used).
+        quantile_forecasts : array of shape (windows, n_series, horizon, L)
+        levels : sequence of float
+            The ``L`` levels; 0.5 must be among them.
+        scale : array of shape (n_series,) or (windows, n_series)
+        """
+        levels = check_quantiles(levels, "levels")
+        if 0.5 not in levels:
+            raise ValueError("levels must include the median 0.5.")
+        y = np.asarray(actual, dtype=float)
+        qf = np.asarray(quantile_forecasts, dtype=float)
+        if y.ndim != 3 or qf.shape != (*y.shape, len(levels)):
+            raise ValueError(
+                f"actual has shape {y.shape} and quantile_forecasts {qf.shape}; "
+                "expected (windows, series, horizon) and (..., len(levels)).")
+        s = np.broadcast_to(np.asarray(scale, dtype=float).reshape(
+            (-1, y.shape[1]))[..., None], y.shape)
+        med = qf[..., levels.index(0.5)]
+        others = [q for q in levels if q != 0.5]
+        H = y.shape[2]
+        factors = np.ones((H, len(others)))
+        counts = np.zeros((H, len(others)), dtype=int)
+        resid = {}
+        for q in others:
+            sign = 1.0 if q > 0.5 else -1.0
+            dist = np.maximum(sign * (qf[..., levels.index(q)] - med),
+                              self.floor * s)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = sign * (y - med) / dist
+            resid[q] = np.where(np.isfinite(r) & (dist > 0), r, np.nan)
+        units = []  # (levels sharing a factor, score, target share)
+        done = set()
+        for q in others:
+            if q in done:
+                continue
+            mirror = [m for m in others if np.isclose(m, 1.0 - q)]
+            if self.symmetric and mirror:
+                lo, hi = min(q, mirror[0]), max(q, mirror[0])
+                score = np.fmax(resid[lo], resid[hi])
+                score = np.where(np.isnan(resid[lo]) | np.isnan(resid[hi]), np.nan,
+                                 score)
+                units.append(([lo, hi], score, hi - lo))
+                done |= {lo, hi}
+            else:
+                units.append(([q], resid[q], max(q, 1.0 - q)))
+                done.add(q)
+        for group, r, p in units:
+            cols = [others.index(q) for q in group]
+            ok = np.isfinite(r)
+            pooled = _conformal_quantile(r[ok], p)
+            counts[:, cols] = ok.sum(axis=(0, 1))[:, None]
+            if self.tolerance is not None and ok.any():
+                share = float(np.mean(r[ok] <= 1.0))
+                n_eff = int(ok.any(axis=2).sum())  # series x windows
+                if abs(share - p) <= self.tolerance * np.sqrt(p * (1 - p) / n_eff):
+                    continue  # right up to noise: factor 1
+            for h in range(H):
+                rh = r[..., h][ok[..., h]]
+                if self.per_step and rh.size >= self.min_samples:
+                    factors[h, cols] = _conformal_quantile(rh, p)
+                else:
+                    factors[h, cols] = pooled
+        if not np.isfinite(factors).all():
+            warnings.warn("Too few backtest residuals to calibrate some quantiles; "
+                          "they are left as forecast.", UserWarning, stacklevel=2)
+            factors = np.where(np.isfinite(factors), factors, 1.0)
+        self.levels_ = np.asarray(others)
+        low = 0.0 if self.allow_narrowing else 1.0
+        self.factors_ = np.clip(factors, low, self.max_factor)
+        self.n_samples_ = counts
+        return self
+
+    def factors_for(self, alpha: Sequence[float], steps) -> np.ndarray:
+        """Factors of levels ``alpha`` at horizon steps ``steps`` (1-based).
+
+        Levels between calibrated ones are interpolated (on each side of the
+        median separately); beyond them the nearest is used, and steps past
+        the calibrated horizon use its last step. The median gets 1.
+        """
+        steps = np.clip(np.asarray(steps, dtype=int), 1, len(self.factors_)) - 1
+        alpha = np.asarray(alpha, dtype=float)
+        out = np.ones((len(steps), len(alpha)))
+        for side in (-1.0, 1.0):
+            lv = self.levels_[np.sign(self.levels_ - 0.5) == side]
+            cols = np.flatnonzero(np.sign(alpha - 0.5) == side)
+            if not len(cols):
+                continue
+            if not len(lv):  # nothing learnt on this side
+                continue
+            fac = self.factors_[:, np.sign(self.levels_ - 0.5) == side]
+            order = np.argsort(lv)
+            lv, fac = lv[order], fac[steps][:, order]
+            for c in cols:
+                out[:, c] = [np.interp(alpha[c], lv, row) for row in fac]
+        return out
+
+    def transform(self, quantiles, alpha: Sequence[float], steps, scale,
+                  median) -> np.ndarray:
+        """Calibrated quantiles.
+
+        Parameters
+        ----------
+        quantiles : array of shape (rows, len(alpha))
+        alpha : the levels of the columns
+        steps : array of shape (rows,), the horizon step (1-based) of each row
+        scale : array of shape (rows,), each row's series scale
+        median : array of shape (rows,)
+        """
+        q = np.asarray(quantiles, dtype=float)
+        med = np.asarray(median, dtype=float)[:, None]
+        alpha = np.asarray(alpha, dtype=float)
+        sign = np.sign(alpha - 0.5)[None, :]
+        f = self.factors_for(alpha, steps)
+        dist = np.maximum(sign * (q - med),
+                          self.floor * np.nan_to_num(np.asarray(scale, float))[:, None])
+        out = np.where(sign == 0, q, med + sign * f * dist)
+        return np.sort(out, axis=1)
+
+
+def _conformal_quantile(r: np.ndarray, p: float) -> float:
+    """The ``ceil((n + 1) p)``-th smallest residual (split-conformal)."""
+    n = r.size
+    if n == 0:
+        return float("nan")
+    k = min(n, int(np.ceil((n + 1) * p)))
+    return float(np.partition(r, k - 1)[k - 1])
+
+
+def feasible_windows(n_periods: int, horizon: int, step: int, wanted: int) -> int:
+    """The most backtest windows (<= ``wanted``) that leave history."""
+    room = (n_periods - 1 - horizon - max(horizon, 2)) // step + 1
+    return int(max(0, min(wanted, room, MAX_WINDOWS)))
+
+
+def horizon_of(fh, cutoff, default: int | None, forecaster=None, sp: int = 1
+               ) -> int:
+    """Backtest horizon: ``default``, else the largest step of ``fh``, else
+    the forecaster's ``prediction_length``, else one season (at least 6)."""
+    if default is not None:
+        return int(default)
+    if fh is not None:
+        rel = fh.to_relative(cutoff) if not fh.is_relative else fh
+        return int(max(1, np.max(rel.to_numpy())))
+    length = getattr(forecaster, "prediction_length", None)
+    if isinstance(length, (int, np.integer)) and length >= 1:
+        return int(length)
+    return int(max(sp, 6))
+
+
+def row_steps_and_keys(index: pd.Index, fh, cutoff, times: pd.Index) -> tuple:
+    """Horizon step (1-based) and series key of each forecast row.
+
+    ``times`` are the training times (the future grid is built from them, so
+    an index without ``freq`` works).
+    """
+    fh = fh if isinstance(fh, ForecastingHorizon) else ForecastingHorizon(fh)
+    rel = np.asarray(fh.to_relative(cutoff).to_numpy(), dtype=int)
+    absolute = future_times(times, rel)
+    row_times = index.get_level_values(-1)
+    pos = pd.Index(absolute).get_indexer(row_times)
+    steps = np.where(pos >= 0, rel[np.maximum(pos, 0)], 1)
+    if not isinstance(index, pd.MultiIndex):
+        keys = None
+    elif index.nlevels == 2:
+        keys = index.get_level_values(0)
+    else:
+        keys = index.droplevel(-1)
+    return steps, keys
+
+
+class CalibratedForecaster(BaseForecaster):
+    """Wrap a forecaster so that its intervals cover what they claim.
+
+    ``fit`` backtests a clone of ``forecaster`` on the training data (the
+    most recent ``windows`` windows of the horizon, expanding window, see
+    :func:`backtest`), learns per-step factors on each quantile's distance
+    to the median from the held-out forecasts (:class:`ConformalCalibrator`)
+    and then fits ``forecaster`` on all the data. ``predict`` is the wrapped
+    forecaster's; ``predict_quantiles`` and ``predict_interval`` are
+    calibrated. Costs ``windows`` extra fits.
+
+    Parameters
+    ----------
+    forecaster : sktime forecaster with ``predict_quantiles``
+    windows : int, default=2
+        Backtest windows used to calibrate (fewer when the history is short;
+        with none possible the quantiles are left as forecast, with a
+        warning).
+    horizon : int, optional
+        Horizon of the backtest windows; default the largest step of ``fh``
+        given to ``fit`` (without ``fh``: the forecaster's
+        ``prediction_length``, else one season, at least 6). Steps past it
+        use its last step's factors.
+    step : int, optional
+        Periods between backtest cutoffs (default the horizon).
+    levels : sequence of float, optional
+        Levels calibrated (default :data:`DEFAULT_LEVELS`).
+    per_step, min_samples, floor, allow_narrowing, tolerance : see
+        :class:`ConformalCalibrator`.
+    seasonal_period : int, optional
+        For the series scale; inferred from the frequency when omitted.
+
+    Attributes
+    ----------
+    forecaster_ : the fitted wrapped forecaster
+    calibrator_ : ConformalCalibrator
+    backtest_ : BacktestResult
+        The calibration backtest (before calibration).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sktime.forecasting.naive import NaiveForecaster
+    >>> from skforecast_ntm.model_selection import CalibratedForecaster
+    >>> t = pd.period_range("2000-01", periods=120, freq="M")
+    >>> y = pd.Series(np.random.default_rng(0).normal(size=120).cumsum(), index=t)
+    >>> f = CalibratedForecaster(NaiveForecaster(), windows=3).fit(y, fh=[1, 2, 3])
+    >>> f.predict_quantiles(alpha=[0.1, 0.9]).shape
+    (3, 2)
+    >>> f.calibrator_.factors_.shape
+    (3, 14)
+    """
+
+    _tags = {
+        "authors": ["skforecast_ntm developers"],
+        "maintainers": ["skforecast_ntm developers"],
+        "y_inner_mtype": _MTYPES,
+        "X_inner_mtype": _MTYPES,
+        "capability:multivariate": False,
+        "capability:exogenous": True,
+        "capability:insample": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
+        "capability:missing_values": True,
+        "requires-fh-in-fit": False,
+        "X-y-must-have-same-index": False,
+        "fit_is_empty": False,
+    }
+    def __init__(self, forecaster, windows=2, horizon=None, step=None, levels=None,
+                 per_step=True, min_samples=30, floor=0.01, allow_narrowing=False,
+                 tolerance=2.0, seasonal_period=None):
+        self.forecaster = forecaster
+        self.windows = windows
+        self.horizon = horizon
+        self.step = step
+        self.levels = levels
+        self.per_step = per_step
+        self.min_samples = min_samples
+        self.floor = floor
+        self.allow_narrowing = allow_narrowing
+        self.tolerance = tolerance
+        self.seasonal_period = seasonal_period
+        super().__init__()
+
+    def _fit(self, y, X=None, fh=None):
+        levels = check_quantiles(DEFAULT_LEVELS if self.levels is None
+                                 else self.levels, "levels")
+        levels = tuple(sorted(set(levels) | {0.5}))
+        pm = PanelMatrix.from_y(y)
+        sp = self.seasonal_period or infer_seasonal_period(pm.times)
+        h = horizon_of(fh, self.cutoff, self.horizon, self.forecaster, sp)
+        step = int(self.step or h)
+        n_win = feasible_windows(pm.values.shape[1], h, step, int(self.windows))
+        self.calibrator_ = ConformalCalibrator(
+            per_step=self.per_step, min_samples=self.min_samples, floor=self.floor,
+            allow_narrowing=self.allow_narrowing, tolerance=self.tolerance)
+        self.backtest_ = None
+        if n_win >= 1:
+            bt = backtest(self.forecaster, y, X, horizon=h, windows=n_win, step=step,
+                          quantiles=levels, seasonal_period=sp, strict=False)
+            self.backtest_ = bt
+            self.calibrator_.fit(bt.actual, bt.quantile_forecasts, bt.levels,
+                                 bt.scale)
+        else:
+            warnings.warn(
+                f"The history ({pm.values.shape[1]} periods) is too short for a "
+                f"backtest window of {h} periods; the quantiles are not calibrated.",
+                UserWarning, stacklevel=2)
+            self.calibrator_.levels_ = np.array([q for q in levels if q != 0.5])
+            self.calibrator_.factors_ = np.ones((h, len(levels) - 1))
+            self.calibrator_.n_samples_ = np.zeros((h, len(levels) - 1), dtype=int)
+        self.scale_ = pd.Series(_scale(pm.values, sp), index=pm.ids)
+        self._single = pm.single
+        self._times = pm.times
+        self.forecaster_ = self.forecaster.clone()
+        self.forecaster_.fit(y, X=X, fh=fh)
+        return self
+
+    def _predict(self, fh, X=None):
+        return self.forecaster_.predict(fh=fh, X=X)
+
+    def _update(self, y, X=None, update_params=True):
+        # new data move the origin; the factors learnt in fit are kept
+        self.forecaster_.update(y, X=X, update_params=update_params)
+        self._times = self._times.union(pd.Index(y.index.get_level_values(-1)))
+        return self
+
+    def _predict_quantiles(self, fh, X, alpha):
+        alpha = list(alpha)
+        ask = sorted(set(alpha) | {0.5})
+        base = self.forecaster_.predict_quantiles(fh=fh, X=X, alpha=ask)
+        return calibrate_frame(base, self.calibrator_, alpha, fh, self.cutoff,
+                               self.scale_, self._single, self._times)
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Fast wrapped forecasters for sktime's conformance suite."""
+        from sktime.forecasting.naive import NaiveForecaster
+
+        from ._baselines import SeasonalNaiveForecaster
+
+        return [{"forecaster": NaiveForecaster(), "windows": 1},
+                {"forecaster": SeasonalNaiveForecaster(sp=1), "windows": 2,
+                 "per_step": False}]
+
+
+def calibrate_frame(base: pd.DataFrame, calibrator: ConformalCalibrator, alpha,
+                    fh, cutoff, scale: pd.Series, single: bool, times: pd.Index
+                    ) -> pd.DataFrame:
+    """Apply ``calibrator`` to a ``predict_quantiles`` frame."""
+    got = np.asarray(base.columns.get_level_values(-1), dtype=float)
+    var = base.columns.get_level_values(0)[0]
+    cols = [int(np.flatnonzero(np.isclose(got, a))[0]) for a in alpha]
+    med = base.iloc[:, int(np.flatnonzero(np.isclose(got, 0.5))[0])].to_numpy(float)
+    steps, keys = row_steps_and_keys(base.index, fh, cutoff, times)
+    if single or keys is None:
+        row_scale = np.full(len(base), float(scale.iloc[0]))
+    else:
+        row_scale = scale.reindex(keys).to_numpy(float)
+    values = calibrator.transform(base.iloc[:, cols].to_numpy(float), alpha, steps,
+                                  row_scale, med)
+    return pd.DataFrame(values, index=base.index,
+                        columns=pd.MultiIndex.from_product([[var], alpha]))
