@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo demo-m3 test lint bench-deepar bench-topics bench-text bench-auto clean
+.PHONY: venv demo demo-m3 test lint bench-deepar bench-topics bench-topics-vocab bench-text bench-auto clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ $(VENV)/.bench-topics: $(STAMP)
 
 bench-topics: $(VENV)/.bench-topics
 	$(PY) benchmarks/bench_topics_20ng.py
+
+# top words at any vocabulary size (issue 12; docs/topics.md): add --quick for
+# the reduced grid
+bench-topics-vocab: $(VENV)/.bench-topics
+	$(PY) benchmarks/bench_topics_vocab.py
 
 bench-text: $(STAMP)
 	$(PY) benchmarks/bench_text_covariates.py

@@ -235,6 +235,26 @@ def test_early_stopping(corpus):
         NeuralTopicModel(n_components=2, early_stopping=True, **TINY).fit(X[:1])
 
 
+def test_early_stopping_restores_the_best_weights(corpus):
+    from skforecast_ntm.topics._training import neg_elbo
+
+    X, _, _ = corpus
+    model = NeuralTopicModel(
+        n_components=3, hidden_layer_sizes=(8,), max_epochs=12, learning_rate=0.05,
+        early_stopping=True, validation_fraction=0.2, tol=0.0, n_iter_no_change=12,
+        random_state=0,
+    ).fit(X)
+    curve = model.validation_loss_curve_
+    assert len(curve) == 12 and int(np.argmin(curve)) < 11  # the last is not best
+    # the held-out rows are the first 20 % of the seed's permutation (fit's rule)
+    val = np.sort(np.random.RandomState(0).permutation(X.shape[0])[:30])
+    total, words = neg_elbo(model.network_, X[val].astype(np.float32),
+                            torch.device("cpu"))
+    assert words == X[val].sum()
+    np.testing.assert_allclose(total / words, min(curve), rtol=1e-6)
+    assert model.best_validation_loss_ == min(curve)
+
+
 def test_a_single_topic(corpus):
     X, _, _ = corpus
     model = NeuralTopicModel(n_components=1, **TINY).fit(X)
@@ -343,3 +363,96 @@ def test_no_warnings_on_fit_and_transform(corpus):
         warnings.simplefilter("error")
         model = NeuralTopicModel(n_components=2, **TINY).fit(sp.csr_matrix(X))
         model.transform(X)
+
+
+def make_corpus_with_rare_words(n_rare, n_docs=150, n_topics=3, words_per_topic=8,
+                                doc_len=30, seed=0):
+    """``make_corpus``'s blocks plus ``n_rare`` rare words, each exclusive.
+
+    Rare word ``w`` (column ``n_topics * words_per_topic + w``) belongs to
+    topic ``w % n_topics`` and occurs in one or two documents of that topic
+    only: as exclusive as the block words, but seen in ~1 % of the
+    documents where a block word is in about a third of them.
+    """
+    X, dominant, topic_word = make_corpus(n_docs, n_topics, words_per_topic,
+                                          doc_len, seed)
+    rng = np.random.RandomState(seed + 1)
+    rare = np.zeros((n_docs, n_rare))
+    for w in range(n_rare):
+        owners = np.flatnonzero(dominant == w % n_topics)
+        docs = rng.choice(owners, size=1 + w % 2, replace=False)
+        rare[docs, w] = 1 + rng.poisson(1.0, size=docs.size)
+    return np.hstack([X, rare]), dominant, topic_word
+
+
+@pytest.mark.parametrize("n_rare", [200, 5000])
+def test_frequent_exclusive_words_outrank_rare_ones(n_rare):
+    # the blocks (8 words per topic) must be the top 8 words of their topic
+    # with 224 words (all decoded) and with 5,024 (2,000 decoded, sparse
+    # encoder); the 24-word case is test_recovers_known_topics
+    X, dominant, topic_word = make_corpus_with_rare_words(n_rare)
+    model = NeuralTopicModel(
+        n_components=3, hidden_layer_sizes=(32,), learning_rate=0.01,
+        max_epochs=40, batch_size=32, random_state=0,
+    ).fit(sp.csr_matrix(X))
+    blocks = [set(np.flatnonzero(row)) for row in topic_word]
+    top = np.argsort(-model.components_, axis=1, kind="stable")[:, :8]
+    found = sorted(blocks.index(set(row)) for row in top if set(row) in blocks)
+    assert found == [0, 1, 2], top
+    # the rare words are modelled (not dropped): documents still get their topic
+    mapping = {blocks.index(set(row)): k for k, row in enumerate(top)}
+    theta = model.transform(sp.csr_matrix(X))
+    assert np.mean(theta.argmax(1) == [mapping[t] for t in dominant]) > 0.95
+    n_words = X.shape[1]
+    assert model.decoder_words_.size == min(n_words, 2000)
+    assert set(range(24)) <= set(model.decoder_words_)
+    sparse_encoder = type(model.network_.encoder[0]).__name__ == "SparseInputLinear"
+    assert sparse_encoder == (n_words >= 4096)
+
+
+def test_max_decoder_words(corpus):
+    X, _, _ = corpus
+    X = X.astype(float)
+    X[:, 5] = 0  # word 5 in no document, word 7 in the most
+    X[:, 7] += 1
+    df = (X > 0).sum(axis=0)
+    model = NeuralTopicModel(n_components=2, max_decoder_words=10, **TINY).fit(X)
+    # the 10 words in the most documents (ties: lower column), sorted
+    expected = np.sort(np.argsort(-df, kind="stable")[:10])
+    np.testing.assert_array_equal(model.decoder_words_, expected)
+    assert 7 in expected and 5 not in expected
+    outside = np.setdiff1d(np.arange(24), expected)
+    np.testing.assert_array_equal(model.components_[:, outside], 0.0)
+    np.testing.assert_allclose(model.components_.sum(axis=1), 1.0)
+    assert model.word_embeddings_ is None or model.word_embeddings_.shape[0] == 10
+    # the ELBO covers the decoded words' counts only
+    n_decoded = X[:, expected].sum()
+    np.testing.assert_allclose(np.exp(-model.score(X) / n_decoded),
+                               model.perplexity(X), rtol=1e-9)
+    only_outside = np.zeros((2, 24))
+    only_outside[:, outside[0]] = 3
+    with pytest.raises(ValueError, match="no words"):
+        model.perplexity(only_outside)
+    # the encoder still reads those words: a document of them is not uniform
+    assert not np.allclose(model.transform(only_outside), 0.5)
+    full = NeuralTopicModel(n_components=2, max_decoder_words=None, **TINY).fit(X)
+    np.testing.assert_array_equal(full.decoder_words_, np.arange(24))
+    with pytest.raises(InvalidParameterError, match="max_decoder_words"):
+        NeuralTopicModel(max_decoder_words=0).fit(X)
+
+
+def test_wide_vocabularies_read_sparse_batches():
+    # from 4,096 words on the encoder reads sparse batches: dense and sparse
+    # input, and row-by-row transform, agree
+    rng = np.random.RandomState(0)
+    wide = sp.random(60, 4194, density=0.01, format="csr", random_state=rng)
+    wide.data = np.ceil(wide.data * 3)
+    X = sp.hstack([rng.poisson(2.0, size=(60, 6)), wide], format="csr")
+    params = dict(n_components=2, max_decoder_words=50, word_embeddings=None, **TINY)
+    a = NeuralTopicModel(**params).fit(X)
+    b = NeuralTopicModel(**params).fit(X.toarray())
+    np.testing.assert_allclose(a.components_, b.components_, rtol=1e-5, atol=1e-8)
+    theta = a.transform(X)
+    np.testing.assert_allclose(theta, a.transform(X.toarray()), rtol=1e-6)
+    np.testing.assert_allclose(a.transform(X[:1]), theta[:1], rtol=1e-6)
+    assert np.isfinite(a.perplexity(X))

@@ -364,10 +364,6 @@ def test_vectorizer_fit_leaves_parameters_alone():
     assert added and all(k.endswith("_") for k in added)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "bug: TopicVectorizer.transform/perplexity read self.model_ before "
-    "check_is_fitted runs (in _counts), so an unfitted vectorizer raises "
-    "AttributeError 'no attribute model_' instead of NotFittedError"))
 @pytest.mark.parametrize("method", ["transform", "perplexity"])
 def test_vectorizer_unfitted_raises_not_fitted_error(method):
     with pytest.raises(NotFittedError):

@@ -129,3 +129,52 @@ def test_options_and_errors():
         NVDM(n_words=0, n_topics=2)
     with pytest.raises(ValueError, match="model must be"):
         make_topic_vae("lda", n_words=6, n_topics=2)
+
+
+def test_sparse_input_linear_matches_a_dense_product():
+    from skforecast_ntm.networks._topic_vae import SparseInputLinear
+
+    torch.manual_seed(0)
+    layer = SparseInputLinear(7, 3)
+    x = _counts(n_docs=5, n_words=7) * (torch.rand(5, 7) < 0.4)
+    x[2] = 0  # an empty row
+    dense = x @ layer.weight + layer.bias  # the reference: a plain product
+    out = layer(x.to_sparse())
+    assert torch.allclose(out, dense, atol=1e-6)
+    assert torch.allclose(out[2], layer.bias)
+    (grad_sparse,) = torch.autograd.grad(out.sum(), layer.weight)
+    (grad_dense,) = torch.autograd.grad(dense.sum(), layer.weight)
+    assert torch.allclose(grad_sparse, grad_dense, atol=1e-6)
+    # initialised as torch.nn.Linear: within +-1/sqrt(in_features)
+    assert layer.weight.abs().max() <= 7 ** -0.5
+
+
+@pytest.mark.parametrize("cls", [ProdLDA, NVDM])
+def test_decoder_words_and_sparse_input(cls):
+    torch.manual_seed(0)
+    words = [1, 4, 5, 9]
+    net = cls(n_words=12, n_topics=3, hidden_sizes=(8,), decoder_words=words,
+              sparse_input=True).eval()
+    x = _counts()
+    assert net.n_decoder_words == 4
+    assert net.decode(net.topic_proportions(x)).shape == (16, 4)
+    assert net.topic_word_logits().shape == (3, 4)
+    assert torch.equal(net.decoder_target(x), x[:, words])
+    g = torch.Generator().manual_seed(3)
+    nll, kl = net(x, generator=g)
+    g = torch.Generator().manual_seed(3)
+    nll_s, kl_s = net(x.to_sparse(), generator=g)
+    assert torch.allclose(nll, nll_s, atol=1e-4) and torch.allclose(kl, kl_s, atol=1e-5)
+    # the reconstruction term is the multinomial NLL of the decoded counts
+    net.theta_dropout.p = 0.0
+    mean, _ = net.encode(x)
+    log_proba = net.decode(torch.softmax(mean, dim=1))
+    expected = -(x[:, words] * log_proba).sum(dim=1)
+    net.logvar_bn = torch.nn.Identity()
+    net.logvar_head.weight.data.zero_()
+    net.logvar_head.bias.data.fill_(-1e4)  # no sampling noise left
+    assert torch.allclose(net(x)[0], expected, atol=1e-3)
+    with pytest.raises(ValueError, match="decoder_words"):
+        cls(n_words=12, n_topics=3, decoder_words=[1, 1, 2])
+    with pytest.raises(ValueError, match="decoder_words"):
+        cls(n_words=12, n_topics=3, decoder_words=[12])

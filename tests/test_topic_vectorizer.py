@@ -139,6 +139,34 @@ def test_parameter_validation():
         TopicVectorizer(max_epochs=0).fit(["a b", "c d"])
 
 
+def test_model_parameters_and_defaults_match_neural_topic_model():
+    # TopicVectorizer must spell NeuralTopicModel's parameters out in its
+    # signature (scikit-learn's get_params); the copy must not drift
+    import inspect
+
+    model_sig = inspect.signature(NeuralTopicModel).parameters
+    vec_sig = inspect.signature(TopicVectorizer).parameters
+    missing = sorted(set(model_sig) - set(vec_sig))
+    assert not missing, f"TopicVectorizer lacks {missing}"
+    drifted = {
+        name: (vec_sig[name].default, p.default)
+        for name, p in model_sig.items()
+        if vec_sig[name].default != p.default
+        or type(vec_sig[name].default) is not type(p.default)
+        or vec_sig[name].kind != p.kind
+    }
+    assert not drifted, f"defaults differ (vectorizer, model): {drifted}"
+    # every model parameter is validated as the model validates it, documented,
+    # and reaches the fitted model
+    for name in model_sig:
+        assert TopicVectorizer._parameter_constraints[name] == \
+            NeuralTopicModel._parameter_constraints[name], name
+        assert name in TopicVectorizer.__doc__, name
+    params = TopicVectorizer(n_components=4, dropout=0.25).get_params()
+    assert {k: params[k] for k in model_sig} == {
+        **NeuralTopicModel().get_params(), "n_components": 4, "dropout": 0.25}
+
+
 def test_vocabulary_is_bounded_by_default():
     # 2,500 terms: term i appears in 1 + (i % 7) documents, so the 2,000 most
     # frequent are kept by default and all of them with max_features=None
@@ -323,3 +351,30 @@ def test_korean_topics(vectorizer_params):
         }
         for label, k in majority.items():
             assert not set(top[k]) & other[label]
+
+
+def test_no_stop_word_topic_with_the_defaults_on_raw_text():
+    # raw sentences where function words are the most frequent tokens
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    rng = np.random.RandomState(0)
+    glue = "the of and to in is it that was for on with as by".split()
+    docs, labels = [], []
+    for label, vocab in THEMES.items():
+        for _ in range(20):
+            words = [w for pair in zip(rng.choice(glue, 16), rng.choice(vocab, 16))
+                     for w in pair]
+            docs.append(" ".join(words).capitalize() + ".")
+            labels.append(label)
+    tv = TopicVectorizer(n_components=3, hidden_layer_sizes=(16,), max_epochs=20,
+                         batch_size=16, random_state=0).fit(docs)
+    vocabulary = set(tv.vectorizer_.vocabulary_)
+    assert vocabulary == {w for vocab in THEMES.values() for w in vocab}
+    for words in tv.get_top_words(5):
+        assert not set(words) & ENGLISH_STOP_WORDS, words
+    purity, _ = _purity(tv.transform(docs), np.array(labels))
+    assert purity > 0.9
+    # stop_words=None keeps them (and they dominate the counts)
+    kept = TopicVectorizer(stop_words=None, n_components=3, hidden_layer_sizes=(4,),
+                           max_epochs=1, random_state=0).fit(docs)
+    assert set(glue) <= set(kept.vectorizer_.vocabulary_)

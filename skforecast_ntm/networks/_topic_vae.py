@@ -19,7 +19,13 @@ differ in prior and decoder:
     softmax decoder with a background bias: ``softmax(theta @ beta + b)``.
 
 Tensors: ``x`` is a ``(B, V)`` float tensor of word counts (``V`` the
-vocabulary size, ``B`` the batch size). ``forward`` returns the per-document
+vocabulary size, ``B`` the batch size), dense or, for a network built with
+``sparse_input=True``, a sparse COO tensor (the encoder's first layer is
+then a weighted sum of embedding rows: its cost follows the non-zero
+counts, not ``V``). With ``decoder_words`` (indices of ``D <= V``
+words) the decoder reconstructs only those words' counts, so its cost is
+``D`` per document whatever the vocabulary; the encoder still reads all
+``V`` words. ``forward`` returns the per-document
 negative log-likelihood (reconstruction term) and the KL divergence to the
 prior, both of shape ``(B,)``; their sum is the negative evidence lower bound
 (ELBO). No pandas and no scikit-learn here: the estimator lives in
@@ -36,6 +42,7 @@ from torch import nn
 __all__ = [
     "ProdLDA",
     "NVDM",
+    "SparseInputLinear",
     "TopicVAE",
     "laplace_dirichlet_prior",
     "make_topic_vae",
@@ -54,6 +61,45 @@ _ACTIVATIONS = {
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
 }
+
+
+class SparseInputLinear(nn.Module):
+    """``x @ weight + bias`` for dense or sparse COO ``x`` (wide inputs).
+
+    The weight is stored ``(in_features, out_features)``, one row per input
+    word, so that a sparse batch is a weighted sum of rows
+    (``torch.nn.functional.embedding_bag``): forward and backward cost what
+    the non-zero entries cost, not ``in_features``. Initialised as
+    ``torch.nn.Linear``: uniform in ``+-1 / sqrt(in_features)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = SparseInputLinear(5, 2)
+    >>> x = torch.tensor([[0.0, 2.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    >>> torch.allclose(layer(x.to_sparse()), layer(x))
+    True
+    """
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        bound = 1.0 / float(in_features) ** 0.5
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.weight = nn.Parameter(
+            torch.empty(in_features, out_features).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(out_features).uniform_(-bound, bound))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.is_sparse:
+            x = x.coalesce()  # a no-op on a coalesced tensor
+            rows, cols = x.indices()
+            counts = torch.bincount(rows, minlength=x.shape[0])
+            offsets = torch.cumsum(counts, 0) - counts
+            return nn.functional.embedding_bag(
+                cols, self.weight, offsets, mode="sum",
+                per_sample_weights=x.values(),
+            ) + self.bias
+        return x @ self.weight + self.bias
 
 
 def laplace_dirichlet_prior(n_topics: int, alpha: float = 1.0) -> tuple[
@@ -121,7 +167,16 @@ class TopicVAE(nn.Module):
         ``beta = alpha @ rho.T`` with learnt topic embeddings ``alpha``
         (``topic_embeddings``, ``(K, E)``), as in the embedded topic model
         (Dieng et al. 2020), instead of a free ``(K, V)`` parameter (ProdLDA
-        normalises it over the topics: ``ProdLDA.decoder_weights``).
+        normalises it over the topics: ``ProdLDA.decoder_weights``). With
+        ``decoder_words``, one row per decoded word, shape ``(D, E)``.
+    decoder_words : sequence of int, optional
+        Indices (into the ``V`` input words) of the ``D`` words the decoder
+        reconstructs; ``None``: all ``V``. The topics are distributions over
+        these words.
+    sparse_input : bool, default=False
+        Make the first hidden layer a :class:`SparseInputLinear`, which
+        also reads sparse COO counts at a cost proportional to their
+        non-zeros (for wide vocabularies).
 
     Examples
     --------
@@ -148,23 +203,43 @@ class TopicVAE(nn.Module):
         theta_dropout: float | None = None,
         *,
         word_embeddings: torch.Tensor | None = None,
+        decoder_words: Sequence[int] | torch.Tensor | None = None,
+        sparse_input: bool = False,
     ) -> None:
         super().__init__()
         if n_words < 1 or n_topics < 1:
             raise ValueError(
                 f"n_words and n_topics must be >= 1, got {n_words}, {n_topics}."
             )
+        if decoder_words is None:
+            self.decoder_index: torch.Tensor | None = None
+            n_decoded = int(n_words)
+        else:
+            index = torch.as_tensor(decoder_words, dtype=torch.long).ravel()
+            if index.numel() < 1 or int(index.min()) < 0 \
+                    or int(index.max()) >= n_words \
+                    or index.unique().numel() != index.numel():
+                raise ValueError(
+                    "decoder_words must be distinct indices in [0, n_words="
+                    f"{n_words}), at least one; got {index.tolist()[:10]}..."
+                )
+            self.register_buffer("decoder_index", index)
+            n_decoded = int(index.numel())
         if activation not in _ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {sorted(_ACTIVATIONS)}, got "
                 f"{activation!r}."
             )
         self.n_words = int(n_words)
+        #: number of words the decoder reconstructs (``V`` without
+        #: ``decoder_words``)
+        self.n_decoder_words = n_decoded
         self.n_topics = int(n_topics)
         layers: list[nn.Module] = []
         size_in = self.n_words
         for size in hidden_sizes:
-            layers += [nn.Linear(size_in, int(size)), _ACTIVATIONS[activation]()]
+            linear = SparseInputLinear if sparse_input and not layers else nn.Linear
+            layers += [linear(size_in, int(size)), _ACTIVATIONS[activation]()]
             size_in = int(size)
         self.encoder = nn.Sequential(*layers)
         self.encoder_dropout = nn.Dropout(dropout)
@@ -181,14 +256,15 @@ class TopicVAE(nn.Module):
         )
         if word_embeddings is None:
             # unnormalised topic-word log-weights, (K, V)
-            self.beta = nn.Parameter(torch.empty(self.n_topics, self.n_words))
+            self.beta = nn.Parameter(
+                torch.empty(self.n_topics, self.n_decoder_words))
             nn.init.xavier_uniform_(self.beta)
         else:
             rho = torch.as_tensor(word_embeddings, dtype=torch.float32)
-            if rho.ndim != 2 or rho.shape[0] != self.n_words:
+            if rho.ndim != 2 or rho.shape[0] != self.n_decoder_words:
                 raise ValueError(
-                    f"word_embeddings must have shape (n_words={self.n_words}, "
-                    f"dim), got {tuple(rho.shape)}."
+                    "word_embeddings must have shape (n_decoder_words="
+                    f"{self.n_decoder_words}, dim), got {tuple(rho.shape)}."
                 )
             # unit rows: cosine geometry for the regulariser, computed once
             rho = rho / rho.norm(dim=1, keepdim=True).clamp(min=1e-12)
@@ -197,7 +273,8 @@ class TopicVAE(nn.Module):
                 0.1 * torch.randn(self.n_topics, rho.shape[1]))
             # Sinkhorn scaling of the words, kept between training steps
             self.register_buffer("_sinkhorn_v", torch.full(
-                (self.n_words,), 1.0 / self.n_words), persistent=False)
+                (self.n_decoder_words,), 1.0 / self.n_decoder_words),
+                persistent=False)
         self.register_buffer("prior_mean", torch.zeros(self.n_topics))
         self.register_buffer("prior_var", torch.ones(self.n_topics))
 
@@ -206,12 +283,27 @@ class TopicVAE(nn.Module):
         """Mean and log-variance of ``q(z | x)``, each ``(B, K)``.
 
         The encoder sees ``log1p(x)``: compressing the counts keeps long
-        documents and bursty words from saturating the first layer.
+        documents and bursty words from saturating the first layer. A sparse
+        (COO) ``x`` goes through the first hidden layer as a sparse product.
         """
-        h = self.encoder_dropout(self.encoder(torch.log1p(x)))
+        if x.is_sparse:
+            x = x.coalesce()
+            x = torch.sparse_coo_tensor(
+                x.indices(), torch.log1p(x.values()), x.shape,
+                is_coalesced=True, check_invariants=False)
+            h = self.encoder(x) if len(self.encoder) else x.to_dense()
+        else:
+            h = self.encoder(torch.log1p(x))
+        h = self.encoder_dropout(h)
         mean = self.mean_bn(self.mean_head(h))
         logvar = self.logvar_bn(self.logvar_head(h))
         return mean, logvar
+
+    def decoder_target(self, x: torch.Tensor) -> torch.Tensor:
+        """The counts the decoder reconstructs: ``x`` at ``decoder_words``."""
+        if x.layout != torch.strided:
+            x = x.to_dense()
+        return x if self.decoder_index is None else x[:, self.decoder_index]
 
     def topic_proportions(self, x: torch.Tensor) -> torch.Tensor:
         """Deterministic topic proportions ``softmax(mean)``, ``(B, K)``."""
@@ -264,33 +356,40 @@ class TopicVAE(nn.Module):
         x: torch.Tensor,
         generator: torch.Generator | None = None,
         n_samples: int = 1,
+        target: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Reconstruction NLL and KL divergence per document.
 
         Parameters
         ----------
         x : torch.Tensor of shape (B, V)
-            Word counts.
+            Word counts (dense, or sparse COO: see ``sparse_input``).
         generator : torch.Generator, optional
             Source of the reparameterisation noise (the global generator when
             ``None``).
         n_samples : int, default=1
             Monte Carlo samples of ``z`` averaged for the reconstruction term.
+        target : torch.Tensor of shape (B, n_decoder_words), optional
+            The dense counts to reconstruct, when the caller has them
+            (``decoder_target(x)`` otherwise).
 
         Returns
         -------
         nll, kl : torch.Tensor of shape (B,)
         """
+        if target is None:
+            target = self.decoder_target(x)
+        x_dtype = target.dtype
         mean, logvar = self.encode(x)
         std = torch.exp(0.5 * logvar)
-        nll = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+        nll = torch.zeros(target.shape[0], dtype=x_dtype, device=target.device)
         for _ in range(n_samples):
             eps = torch.randn(
                 mean.shape, generator=generator, dtype=mean.dtype, device=mean.device
             )
             theta = self.theta_dropout(torch.softmax(mean + std * eps, dim=1))
             log_proba = self.decode(theta)
-            nll = nll - (x * log_proba).sum(dim=1)
+            nll = nll - (target * log_proba).sum(dim=1)
         return nll / n_samples, self.kl_divergence(mean, logvar)
 
 
@@ -327,6 +426,8 @@ theta_dropout
         theta_dropout: float | None = None,
         *,
         word_embeddings: torch.Tensor | None = None,
+        decoder_words: Sequence[int] | torch.Tensor | None = None,
+        sparse_input: bool = False,
     ) -> None:
         super().__init__(
             n_words,
@@ -337,12 +438,15 @@ theta_dropout
             batch_norm,
             theta_dropout,
             word_embeddings=word_embeddings,
+            decoder_words=decoder_words,
+            sparse_input=sparse_input,
         )
         mean, var = laplace_dirichlet_prior(self.n_topics, alpha)
         self.prior_mean.copy_(mean)
         self.prior_var.copy_(var)
         if batch_norm:
-            self.decoder_bn: nn.Module = nn.BatchNorm1d(self.n_words, affine=False)
+            self.decoder_bn: nn.Module = nn.BatchNorm1d(
+                self.n_decoder_words, affine=False)
         else:
             self.decoder_bn = nn.Identity()
 
@@ -407,6 +511,8 @@ theta_dropout
         theta_dropout: float | None = None,
         *,
         word_embeddings: torch.Tensor | None = None,
+        decoder_words: Sequence[int] | torch.Tensor | None = None,
+        sparse_input: bool = False,
     ) -> None:
         super().__init__(
             n_words,
@@ -417,16 +523,21 @@ theta_dropout
             batch_norm,
             theta_dropout,
             word_embeddings=word_embeddings,
+            decoder_words=decoder_words,
+            sparse_input=sparse_input,
         )
         # background log-frequency of words, shared by all documents
-        self.background = nn.Parameter(torch.zeros(self.n_words))
+        self.background = nn.Parameter(torch.zeros(self.n_decoder_words))
 
     def decode(self, theta: torch.Tensor) -> torch.Tensor:
         beta = self.topic_word_logits()
         return torch.log_softmax(theta @ beta + self.background, dim=1)
 
     def init_background(self, word_counts: torch.Tensor) -> None:
-        """Set the background bias to the log of smoothed word frequencies."""
+        """Set the background bias to the log of smoothed word frequencies.
+
+        ``word_counts`` has one entry per decoded word.
+        """
         freq = (word_counts.to(self.background) + 1.0).log()
         with torch.no_grad():
             self.background.copy_(freq - torch.logsumexp(freq, dim=0))
@@ -443,6 +554,8 @@ def make_topic_vae(
     alpha: float = 1.0,
     theta_dropout: float | None = None,
     word_embeddings: torch.Tensor | None = None,
+    decoder_words: Sequence[int] | torch.Tensor | None = None,
+    sparse_input: bool = False,
 ) -> TopicVAE:
     """Build ``ProdLDA`` (``model="prodlda"``) or ``NVDM`` (``model="nvdm"``).
 
@@ -462,6 +575,8 @@ def make_topic_vae(
             alpha,
             theta_dropout,
             word_embeddings=word_embeddings,
+            decoder_words=decoder_words,
+            sparse_input=sparse_input,
         )
     if model == "nvdm":
         return NVDM(
@@ -473,6 +588,8 @@ def make_topic_vae(
             batch_norm,
             theta_dropout,
             word_embeddings=word_embeddings,
+            decoder_words=decoder_words,
+            sparse_input=sparse_input,
         )
     raise ValueError(f"model must be 'prodlda' or 'nvdm', got {model!r}.")
 

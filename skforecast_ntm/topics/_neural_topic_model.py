@@ -8,16 +8,12 @@ A scikit-learn transformer around the variational networks of
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import math
 import warnings
-from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
@@ -31,55 +27,31 @@ from sklearn.utils.validation import (
 
 from ..networks._topic_vae import TopicVAE, make_topic_vae
 from ._embeddings import centre_and_normalise, ppmi_word_embeddings
+from ._training import (
+    EVAL_CHUNK,
+    batch_inputs,
+    draw_seed,
+    make_optimizer,
+    neg_elbo,
+    resolve_device,
+    row_sums,
+    seeded_torch,
+    train_epoch,
+    train_epochs,
+)
 
 __all__ = ["NeuralTopicModel"]
 
-# documents per forward pass when transforming / scoring (memory bound only)
-_EVAL_CHUNK = 2048
-# fixed seed of the reparameterisation noise used by ``perplexity``/``score``
-_EVAL_SEED = 0
+#: from this many input words on, the encoder's first layer reads sparse
+#: batches (its dense cost grows with the vocabulary, the sparse one with the
+#: non-zero counts; below this, dense products are as fast)
+SPARSE_ENCODER_MIN_WORDS = 4096
 
-
-#: entropic regularisation and warm-started Sinkhorn iterations per training
-#: step of the embedding-clustering regulariser (cosine costs lie in [0, 2])
-_ECR_EPSILON = 0.03
-_ECR_ITERATIONS = 5
-
-
-def _resolve_device(device: str | torch.device) -> torch.device:
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a valid torch device (use 'cpu' or 'cuda')."
-        ) from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available; use "
-            "device='cpu'."
-        )
-    return dev
-
-
-@contextlib.contextmanager
-def _seeded_torch(seed: int, device: torch.device) -> Iterator[None]:
-    """Seed torch's global generators without leaking the state outside."""
-    devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
-
-
-def _batch_tensor(X: np.ndarray | sp.csr_matrix, rows: Any, device: torch.device):
-    """Dense float32 tensor of the rows ``rows`` of ``X`` (always a copy)."""
-    part = X[rows]
-    arr = part.toarray() if sp.issparse(part) else np.array(part, order="C")
-    return torch.from_numpy(arr.astype(np.float32, copy=False)).to(device)
-
-
-def _row_sums(X: np.ndarray | sp.csr_matrix) -> np.ndarray:
-    return np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
-
+#: pseudo-documents of the shrinkage of ``p(topic | word)`` towards ``1 / K``
+#: in ProdLDA's embedded ``components_``: a word seen in few documents cannot
+#: outrank the frequent words of a topic on an assignment learnt from a
+#: handful of co-occurrences (``docs/topics.md``, "Vocabulary size")
+TOP_WORD_PRIOR_DOCUMENTS = 10.0
 
 class NeuralTopicModel(TransformerMixin, BaseEstimator):
     """Variational neural topic model (ProdLDA or NVDM) for count data.
@@ -175,6 +147,15 @@ default="ppmi"
         Dimension of the ``"ppmi"`` embeddings. Smaller values give more
         distinct topics, larger ones more coherent topics (see
         ``docs/topics.md``).
+    max_decoder_words : int or None, default=2000
+        The decoder reconstructs the counts of at most this many words, those
+        in the most training documents (ties: the lower column); the encoder
+        reads every word. Topics are distributions over these words, so
+        their top words are words a reader meets often enough to recognise
+        them, whatever the vocabulary size, and a training step costs the
+        same at 5,000 or 50,000 words. ``None``: every word is decoded
+        (which lets rare words take over the top words of large
+        vocabularies; ``docs/topics.md``, "Vocabulary size").
     cluster_regularization : float, default=300.0
         Weight of the embedding-clustering regulariser (Wu et al. 2023) used
         with ``word_embeddings``: the topic embeddings are pulled towards
@@ -193,18 +174,26 @@ default="ppmi"
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)
-        Topic-word distributions: row ``k`` is ``softmax(beta_k)``, the
-        decoder's word weights of topic ``k`` (rows sum to 1). Rank a row to
-        get the topic's top words. With ProdLDA's embedded decoder (the
-        default), ``beta_k`` is ``log p(topic k | word)``, so row ``k`` is
-        proportional to the share of each word that goes to topic ``k``.
+        Topic-word weights (rows sum to 1); rank a row to get the topic's
+        top words. Row ``k`` is ``softmax(beta_k)``, the decoder's word
+        weights of topic ``k``. With ProdLDA's embedded decoder (the
+        default) it is proportional to the share of each word that goes to
+        topic ``k``, ``p(topic k | word)``, shrunk towards ``1 / K`` for
+        words seen in few training documents,
+        ``(df * p + c / K) / (df + c)`` with ``c`` =
+        ``TOP_WORD_PRIOR_DOCUMENTS`` (10): a word of two documents does not
+        outrank a topic's frequent words. Words outside
+        ``decoder_words_`` weigh 0.
     network_ : torch.nn.Module
         The fitted network (``ProdLDA`` or ``NVDM``), in eval mode.
     n_iter_ : int
         Number of epochs run (including those of ``partial_fit`` calls).
-    word_embeddings_ : ndarray of shape (n_features, dim) or None
-        The decoder's fixed word embeddings (None without
-        ``word_embeddings``).
+    word_embeddings_ : ndarray of shape (n_decoder_words, dim) or None
+        The decoder's fixed word embeddings, one row per word of
+        ``decoder_words_`` (None without ``word_embeddings``).
+    decoder_words_ : ndarray of int
+        Columns of ``X`` the decoder reconstructs (sorted): the
+        ``max_decoder_words`` in the most training documents, or all.
     loss_curve_ : list of float
         Training loss (negative ELBO per word) of each epoch.
     validation_loss_curve_ : list of float or None
@@ -232,14 +221,15 @@ default="ppmi"
     estimated with fixed-seed noise so they are deterministic: compare them
     only between models of this class, not with LDA's bound.
 
-    Each training step costs time proportional to the number of features
-    (the decoder predicts every word of the vocabulary), and on large
-    vocabularies rare words take over the topics' top words: keep the
-    vocabulary to a few thousand words (``CountVectorizer(max_features=...,
-    min_df=...)``; :class:`TopicVectorizer` keeps 2,000 by default). On 20
-    Newsgroups, 5,000 words instead of 2,000 keep the accuracy of the topic
-    vectors but lower the NPMI of the top words from 0.30 to under 0.05
-    (``docs/topics.md``, "Vocabulary size").
+    Large vocabularies: the decoder reconstructs only the
+    ``max_decoder_words`` (2,000) words in the most documents, and from
+    ``SPARSE_ENCODER_MIN_WORDS`` (4,096) words on the encoder reads sparse
+    batches, so a training step costs about the same at 5,000 or 50,000
+    words. The ELBO (:meth:`score`, :meth:`perplexity`, ``loss_curve_``)
+    is then that of the decoded words' counts. Decoding every word
+    (``max_decoder_words=None``) lets rare words take over the top words:
+    on 20 Newsgroups with 5,000 words their NPMI falls from 0.30 to under
+    0.05 (``docs/topics.md``, "Vocabulary size").
 
     References
     ----------
@@ -294,6 +284,7 @@ default="ppmi"
         "word_embeddings": [None, StrOptions({"ppmi"}), "array-like"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "cluster_regularization": [Interval(Real, 0, None, closed="left")],
+        "max_decoder_words": [None, Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -324,6 +315,7 @@ default="ppmi"
         word_embeddings: Any = "ppmi",
         embedding_dim: int = 40,
         cluster_regularization: float = 300.0,
+        max_decoder_words: int | None = 2000,
         random_state: Any = None,
         device: str | torch.device = "cpu",
         verbose: int = 0,
@@ -350,6 +342,7 @@ default="ppmi"
         self.word_embeddings = word_embeddings
         self.embedding_dim = embedding_dim
         self.cluster_regularization = cluster_regularization
+        self.max_decoder_words = max_decoder_words
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -384,10 +377,18 @@ default="ppmi"
 
     def _init_network(self, X, rng: np.random.RandomState) -> None:
         """Build network and optimiser (seeded from ``rng``) for the words of X."""
-        device = _resolve_device(self.device)
+        device = resolve_device(self.device)
         self._device = device
-        self.word_embeddings_ = self._word_embeddings(X)
-        with _seeded_torch(int(rng.randint(np.iinfo(np.int32).max)), device):
+        n_words = X.shape[1]
+        self._decoder_index = self._select_decoder_words(X)
+        self.decoder_words_ = np.arange(n_words) if self._decoder_index is None \
+            else self._decoder_index
+        self._sparse = n_words >= SPARSE_ENCODER_MIN_WORDS
+        X_dec = X if self._decoder_index is None else X[:, self._decoder_index]
+        self._document_frequency = np.zeros(X_dec.shape[1])
+        self._count_documents(X)
+        self.word_embeddings_ = self._word_embeddings(X_dec, n_words)
+        with seeded_torch(draw_seed(rng), device):
             net = make_topic_vae(
                 self.model,
                 n_words=X.shape[1],
@@ -400,23 +401,38 @@ default="ppmi"
                 alpha=self.doc_topic_prior,
                 word_embeddings=None if self.word_embeddings_ is None
                 else torch.from_numpy(self.word_embeddings_),
+                decoder_words=None if self._decoder_index is None
+                else torch.from_numpy(self._decoder_index),
+                sparse_input=self._sparse,
             )
         if self.model == "nvdm":
-            net.init_background(torch.from_numpy(np.asarray(X.sum(axis=0)).ravel()))
+            net.init_background(
+                torch.from_numpy(np.asarray(X_dec.sum(axis=0)).ravel()))
         self.network_: TopicVAE = net.to(device)
-        self._optimizer = torch.optim.Adam(
-            self.network_.parameters(),
-            lr=self.learning_rate,
-            betas=(self.beta1, 0.999),
-            weight_decay=self.weight_decay,
-            # one fused kernel instead of a loop over the parameter tensors
-            fused=torch.device(device).type in ("cpu", "cuda"),
-        )
+        self._optimizer = make_optimizer(
+            self.network_, self.learning_rate, self.beta1, self.weight_decay, device)
         self.n_iter_ = 0
         self.loss_curve_: list[float] = []
 
-    def _word_embeddings(self, X) -> np.ndarray | None:
-        """The fixed word embeddings of the decoder (None: a free ``beta``)."""
+    def _count_documents(self, X) -> None:
+        """Add the documents of ``X`` that hold each decoded word."""
+        X_dec = X if self._decoder_index is None else X[:, self._decoder_index]
+        self._document_frequency += np.asarray((X_dec > 0).sum(axis=0)).ravel()
+
+    def _select_decoder_words(self, X) -> np.ndarray | None:
+        """Columns the decoder reconstructs (sorted), or None for all."""
+        limit = self.max_decoder_words
+        if limit is None or limit >= X.shape[1]:
+            return None
+        df = np.asarray((X > 0).sum(axis=0)).ravel()
+        return np.sort(np.argsort(-df, kind="stable")[:limit])
+
+    def _word_embeddings(self, X, n_features: int) -> np.ndarray | None:
+        """The fixed embeddings of the decoded words (None: a free ``beta``).
+
+        ``X`` holds the decoded words' columns; a user array has one row per
+        feature (``n_features``), of which the decoded rows are kept.
+        """
         emb = self.word_embeddings
         if emb is None:
             return None
@@ -436,75 +452,49 @@ default="ppmi"
                 return None
             return rho
         emb = np.asarray(emb, dtype=np.float64)
-        if emb.ndim != 2 or emb.shape[0] != X.shape[1]:
+        if emb.ndim != 2 or emb.shape[0] != n_features:
             raise ValueError(
                 f"word_embeddings must have one row per feature, shape "
-                f"({X.shape[1]}, dim); got {emb.shape}."
+                f"({n_features}, dim); got {emb.shape}."
             )
+        if self._decoder_index is not None:
+            emb = emb[self._decoder_index]
         if not np.isfinite(emb).all():
             raise ValueError("word_embeddings contains NaN or infinite values.")
         return centre_and_normalise(emb)  # as the "ppmi" vectors
 
     def _set_components(self) -> None:
-        with torch.no_grad():
-            beta = self.network_.topic_word_logits().detach().double()
-            self.components_ = torch.softmax(beta, dim=1).cpu().numpy()
-
-    def _batches(self, idx: np.ndarray) -> list[np.ndarray]:
-        n_batches = max(1, idx.size // self.batch_size)
-        return np.array_split(idx, n_batches)
-
-    def _train_epoch(self, X, idx: np.ndarray, seed: int) -> float:
-        """One pass over rows ``idx`` (already shuffled); loss per word."""
         net = self.network_
-        device = self._device
-        total_loss = 0.0
-        total_words = 0.0
-        with _seeded_torch(seed, device):
-            net.train()
-            for rows in self._batches(idx):
-                x = _batch_tensor(X, rows, device)
-                # batch statistics of a single document are undefined: use the
-                # running statistics for such a batch
-                single = x.shape[0] < 2
-                if single:
-                    net.eval()
-                    net.encoder_dropout.train()
-                    net.theta_dropout.train()
-                nll, kl = net(x)
-                loss = (nll + kl).mean()
-                if self.word_embeddings_ is not None and self.cluster_regularization:
-                    loss = loss + self.cluster_regularization * \
-                        net.embedding_clustering_loss(_ECR_EPSILON, _ECR_ITERATIONS)
-                self._optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if self.clip_gradient is not None:
-                    torch.nn.utils.clip_grad_norm_(
-                        net.parameters(), float(self.clip_gradient)
-                    )
-                self._optimizer.step()
-                if single:
-                    net.train()
-                total_loss += float(loss.detach()) * x.shape[0]
-                total_words += float(x.sum())
-            net.eval()
-        return total_loss / max(total_words, 1.0)
-
-    def _neg_elbo(self, X, n_samples: int = 1) -> tuple[float, float]:
-        """Sum of negative ELBO over non-empty documents, and their word count."""
-        net = self.network_
-        net.eval()
-        lengths = _row_sums(X)
-        rows = np.flatnonzero(lengths > 0)
-        generator = torch.Generator(device=self._device)
-        generator.manual_seed(_EVAL_SEED)
-        total = 0.0
         with torch.no_grad():
-            for start in range(0, rows.size, _EVAL_CHUNK):
-                x = _batch_tensor(X, rows[start : start + _EVAL_CHUNK], self._device)
-                nll, kl = net(x, generator=generator, n_samples=n_samples)
-                total += float((nll.double() + kl.double()).sum())
-        return total, float(lengths.sum())
+            beta = net.topic_word_logits().detach().double()
+            if self.model == "prodlda" and hasattr(net, "topic_embeddings"):
+                # beta = log p(topic | word): shrink each word's assignment
+                # towards 1/K by TOP_WORD_PRIOR_DOCUMENTS pseudo-documents
+                df = torch.from_numpy(self._document_frequency).to(beta)
+                c = TOP_WORD_PRIOR_DOCUMENTS
+                shrunk = (df * beta.exp() + c / beta.shape[0]) / (df + c)
+                weights = (shrunk / shrunk.sum(dim=1, keepdim=True)).cpu().numpy()
+            else:
+                weights = torch.softmax(beta, dim=1).cpu().numpy()
+        if self._decoder_index is None:
+            self.components_ = weights
+        else:  # words the decoder does not model weigh 0 in every topic
+            self.components_ = np.zeros((weights.shape[0], self.n_features_in_))
+            self.components_[:, self._decoder_index] = weights
+
+    def _training_options(self) -> dict:
+        """Keyword arguments of the training functions (``_training``)."""
+        return dict(
+            batch_size=self.batch_size,
+            cluster_regularization=float(self.cluster_regularization)
+            if self.word_embeddings_ is not None else 0.0,
+            clip_gradient=self.clip_gradient,
+            sparse=self._sparse,
+            decoder_index=self._decoder_index,
+        )
+
+    def _eval_options(self) -> dict:
+        return dict(sparse=self._sparse, decoder_index=self._decoder_index)
 
     def _progress(self, iterable):
         if not self.verbose:
@@ -546,41 +536,18 @@ default="ppmi"
         else:
             val_idx, train_idx = None, order
         self._init_network(X, rng)
-        self.validation_loss_curve_: list[float] | None = (
-            [] if self.early_stopping else None
+        history = train_epochs(
+            self.network_, self._optimizer, X, train_idx, rng, self._device,
+            max_epochs=self.max_epochs, sub_sample=self.sub_sample,
+            X_val=X[val_idx] if val_idx is not None else None,
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            progress=self._progress, **self._training_options(),
         )
-        self.best_validation_loss_: float | None = None
-        X_val = X[val_idx] if val_idx is not None else None
-        best_state = None
-        no_improvement = 0
-        n_draw = max(1, int(math.ceil(self.sub_sample * train_idx.size)))
-        epochs = self._progress(range(self.max_epochs))
-        for _ in epochs:
-            idx = rng.permutation(train_idx)[:n_draw]
-            loss = self._train_epoch(X, idx, int(rng.randint(np.iinfo(np.int32).max)))
-            self.loss_curve_.append(loss)
-            self.n_iter_ += 1
-            postfix = {"loss": f"{loss:.4f}"}
-            if X_val is not None:
-                total, words = self._neg_elbo(X_val)
-                val_loss = total / max(words, 1.0)
-                self.validation_loss_curve_.append(val_loss)
-                postfix["val_loss"] = f"{val_loss:.4f}"
-                best = self.best_validation_loss_
-                if best is None or val_loss < best - self.tol:
-                    no_improvement = 0
-                else:
-                    no_improvement += 1
-                if best is None or val_loss < best:
-                    self.best_validation_loss_ = val_loss
-                    best_state = copy.deepcopy(self.network_.state_dict())
-            if self.verbose:
-                epochs.set_postfix(postfix)
-            if X_val is not None and no_improvement >= self.n_iter_no_change:
-                break
-        if best_state is not None:
-            self.network_.load_state_dict(best_state)
-        self.network_.eval()
+        self.loss_curve_ = history.loss_curve
+        self.n_iter_ = history.n_epochs
+        self.validation_loss_curve_: list[float] | None = \
+            history.validation_loss_curve
+        self.best_validation_loss_: float | None = history.best_validation_loss
         self._rng = rng
         self._set_components()
         return self
@@ -617,9 +584,12 @@ default="ppmi"
             self._init_network(X, self._rng)
             self.validation_loss_curve_ = None
             self.best_validation_loss_ = None
+        else:
+            self._count_documents(X)
         rng = self._rng
         idx = rng.permutation(X.shape[0])
-        loss = self._train_epoch(X, idx, int(rng.randint(np.iinfo(np.int32).max)))
+        loss = train_epoch(self.network_, self._optimizer, X, idx, draw_seed(rng),
+                           self._device, **self._training_options())
         self.loss_curve_.append(loss)
         self.n_iter_ += 1
         self._set_components()
@@ -648,12 +618,12 @@ default="ppmi"
         net.eval()
         out = np.empty((X.shape[0], self.n_components), dtype=np.float64)
         with torch.no_grad():
-            for start in range(0, X.shape[0], _EVAL_CHUNK):
-                rows = slice(start, start + _EVAL_CHUNK)
-                x = _batch_tensor(X, rows, self._device)
+            for start in range(0, X.shape[0], EVAL_CHUNK):
+                rows = slice(start, start + EVAL_CHUNK)
+                x, _ = batch_inputs(X, rows, self._device, sparse=self._sparse)
                 theta = torch.softmax(net.encode(x)[0].double(), dim=1)
                 out[rows] = theta.cpu().numpy()
-        out[_row_sums(X) <= 0] = 1.0 / self.n_components
+        out[row_sums(X) <= 0] = 1.0 / self.n_components
         return out
 
     def perplexity(self, X: Any) -> float:
@@ -674,9 +644,12 @@ default="ppmi"
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False, whom="NeuralTopicModel.perplexity")
-        total, words = self._neg_elbo(X, n_samples=10)
+        total, words = neg_elbo(self.network_, X, self._device, n_samples=10,
+                                **self._eval_options())
         if words <= 0:
-            raise ValueError("X contains no words: perplexity is undefined.")
+            raise ValueError(
+                "X contains no words (of those the decoder models, "
+                "decoder_words_): perplexity is undefined.")
         return float(np.exp(total / words))
 
     def score(self, X: Any, y: Any = None) -> float:
@@ -696,7 +669,8 @@ default="ppmi"
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False, whom="NeuralTopicModel.score")
-        total, _ = self._neg_elbo(X, n_samples=10)
+        total, _ = neg_elbo(self.network_, X, self._device, n_samples=10,
+                            **self._eval_options())
         return -total
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from numbers import Integral
 from typing import Any
@@ -36,33 +37,15 @@ _VECTORIZER_PARAMS = (
 # tokenizer="<name>" -> a built-in tokenizer class (called with no arguments)
 _TOKENIZERS = {"kiwi": KiwiTokenizer}
 
-_MODEL_PARAMS = (
-    "n_components",
-    "model",
-    "hidden_layer_sizes",
-    "activation",
-    "dropout",
-    "theta_dropout",
-    "batch_norm",
-    "doc_topic_prior",
-    "learning_rate",
-    "beta1",
-    "max_epochs",
-    "batch_size",
-    "weight_decay",
-    "clip_gradient",
-    "early_stopping",
-    "validation_fraction",
-    "tol",
-    "n_iter_no_change",
-    "sub_sample",
-    "word_embeddings",
-    "embedding_dim",
-    "cluster_regularization",
-    "random_state",
-    "device",
-    "verbose",
-)
+#: NeuralTopicModel's parameters and defaults, read from its signature: the
+#: one declaration TopicVectorizer's signature takes its defaults from
+#: (scikit-learn's get_params needs the parameters spelt out in __init__;
+#: tests/test_topic_vectorizer.py checks that both signatures agree)
+_MODEL_DEFAULTS: dict[str, Any] = {
+    name: param.default
+    for name, param in inspect.signature(NeuralTopicModel).parameters.items()
+}
+_MODEL_PARAMS = tuple(_MODEL_DEFAULTS)
 
 
 def _check_documents(X: Any, whom: str) -> list[str]:
@@ -156,8 +139,15 @@ class TopicVectorizer(TransformerMixin, BaseEstimator):
         inside word boundaries: a tokenizer-free option for languages without
         spaces between words (Chinese, Japanese) or with agglutinated
         particles (Korean; ``tokenizer="kiwi"`` gives cleaner terms).
-    stop_words : {"english"}, list or None, default=None
-        Words to drop.
+    stop_words : {"english"}, list or None, default="english"
+        Words to drop. Unlike ``CountVectorizer``, English function words
+        ("the", "is", "of", ...) are dropped by default: a topic model
+        otherwise spends topics on them (a topic "the to of and is in"),
+        and the list matches no word of a text in another script (Korean,
+        Chinese, ...). ``None`` keeps every word; a list gives your own.
+        Stop words apply to ``analyzer="word"`` only (the default list is
+        not used, without a warning, with character n-grams or a callable
+        analyzer).
     token_pattern : str or None, default=r"(?u)\\b\\w\\w+\\b"
         Regular expression of a token (``analyzer="word"`` without a
         ``tokenizer``).
@@ -172,17 +162,17 @@ class TopicVectorizer(TransformerMixin, BaseEstimator):
     max_features : int or None, default=2000
         Keep only the ``max_features`` most frequent terms (``None``: all).
         Unlike ``CountVectorizer``'s ``None``, the default bounds the
-        vocabulary: the network's cost per document is dense in the number
-        of terms (20 Newsgroups has 73,000 distinct words), and on larger
-        vocabularies rarer words take over the topics' top words, which
-        lowers their coherence (``docs/topics.md``, "Vocabulary size").
+        vocabulary (20 Newsgroups has 73,000 distinct words). Larger
+        vocabularies work: the topics are drawn from the
+        ``max_decoder_words`` most frequent terms and the encoder reads the
+        rest sparsely (``docs/topics.md``, "Vocabulary size").
     vocabulary : mapping or iterable, default=None
         A fixed vocabulary.
     model, hidden_layer_sizes, activation, dropout, theta_dropout, batch_norm, \
 doc_topic_prior, learning_rate, beta1, max_epochs, batch_size, \
 weight_decay, clip_gradient, early_stopping, validation_fraction, tol, \
 n_iter_no_change, sub_sample, word_embeddings, embedding_dim, \
-cluster_regularization, random_state, device, verbose
+cluster_regularization, max_decoder_words, random_state, device, verbose
         Parameters of :class:`~skforecast_ntm.topics.NeuralTopicModel`, with
         the same defaults (an array of ``word_embeddings`` needs a fixed
         ``vocabulary``, one row per term in its order).
@@ -233,44 +223,45 @@ cluster_regularization, random_state, device, verbose
 
     def __init__(
         self,
-        n_components: int = 10,
+        n_components: int = _MODEL_DEFAULTS["n_components"],
         *,
         lowercase: bool = True,
         strip_accents: str | Callable | None = None,
         preprocessor: Callable | None = None,
         tokenizer: str | Callable | None = None,
         analyzer: str | Callable = "word",
-        stop_words: str | list | None = None,
+        stop_words: str | list | None = "english",
         token_pattern: str | None = r"(?u)\b\w\w+\b",
         ngram_range: tuple[int, int] = (1, 1),
         max_df: float | int = 1.0,
         min_df: float | int = 1,
         max_features: int | None = 2000,
         vocabulary: Any = None,
-        model: str = "prodlda",
-        hidden_layer_sizes: Any = (100, 100),
-        activation: str = "softplus",
-        dropout: float = 0.0,
-        theta_dropout: float = 0.05,
-        batch_norm: bool = True,
-        doc_topic_prior: float = 1.0,
-        learning_rate: float = 5e-3,
-        beta1: float = 0.9,
-        max_epochs: int = 30,
-        batch_size: int = 128,
-        weight_decay: float = 0.0,
-        clip_gradient: float | None = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        tol: float = 1e-3,
-        n_iter_no_change: int = 3,
-        sub_sample: float = 1.0,
-        word_embeddings: Any = "ppmi",
-        embedding_dim: int = 40,
-        cluster_regularization: float = 300.0,
-        random_state: Any = None,
-        device: str | torch.device = "cpu",
-        verbose: int = 0,
+        model: str = _MODEL_DEFAULTS["model"],
+        hidden_layer_sizes: Any = _MODEL_DEFAULTS["hidden_layer_sizes"],
+        activation: str = _MODEL_DEFAULTS["activation"],
+        dropout: float = _MODEL_DEFAULTS["dropout"],
+        theta_dropout: float = _MODEL_DEFAULTS["theta_dropout"],
+        batch_norm: bool = _MODEL_DEFAULTS["batch_norm"],
+        doc_topic_prior: float = _MODEL_DEFAULTS["doc_topic_prior"],
+        learning_rate: float = _MODEL_DEFAULTS["learning_rate"],
+        beta1: float = _MODEL_DEFAULTS["beta1"],
+        max_epochs: int = _MODEL_DEFAULTS["max_epochs"],
+        batch_size: int = _MODEL_DEFAULTS["batch_size"],
+        weight_decay: float = _MODEL_DEFAULTS["weight_decay"],
+        clip_gradient: float | None = _MODEL_DEFAULTS["clip_gradient"],
+        early_stopping: bool = _MODEL_DEFAULTS["early_stopping"],
+        validation_fraction: float = _MODEL_DEFAULTS["validation_fraction"],
+        tol: float = _MODEL_DEFAULTS["tol"],
+        n_iter_no_change: int = _MODEL_DEFAULTS["n_iter_no_change"],
+        sub_sample: float = _MODEL_DEFAULTS["sub_sample"],
+        word_embeddings: Any = _MODEL_DEFAULTS["word_embeddings"],
+        embedding_dim: int = _MODEL_DEFAULTS["embedding_dim"],
+        cluster_regularization: float = _MODEL_DEFAULTS["cluster_regularization"],
+        max_decoder_words: int | None = _MODEL_DEFAULTS["max_decoder_words"],
+        random_state: Any = _MODEL_DEFAULTS["random_state"],
+        device: str | torch.device = _MODEL_DEFAULTS["device"],
+        verbose: int = _MODEL_DEFAULTS["verbose"],
     ) -> None:
         self.n_components = n_components
         self.lowercase = lowercase
@@ -306,6 +297,7 @@ cluster_regularization, random_state, device, verbose
         self.word_embeddings = word_embeddings
         self.embedding_dim = embedding_dim
         self.cluster_regularization = cluster_regularization
+        self.max_decoder_words = max_decoder_words
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -323,6 +315,10 @@ cluster_regularization, random_state, device, verbose
             params["tokenizer"] = _TOKENIZERS[self.tokenizer]()
         if self.tokenizer is not None:
             params["token_pattern"] = None  # unused; avoids sklearn's warning
+        if self.analyzer != "word" and self.stop_words == "english":
+            # the default list applies to words only: dropped without
+            # CountVectorizer's warning (another list still gets it)
+            params["stop_words"] = None
         return CountVectorizer(**params)
 
     def _make_model(self) -> NeuralTopicModel:
@@ -392,7 +388,8 @@ cluster_regularization, random_state, device, verbose
             Non-negative weights summing to 1; ``1 / n_components`` for a
             document without known terms.
         """
-        return self.model_.transform(self._counts(X, "transform"))
+        counts = self._counts(X, "transform")  # checks fitted first
+        return self.model_.transform(counts)
 
     def perplexity(self, X: Any) -> float:
         """ELBO perplexity bound of the documents ``X`` (lower is better).
@@ -408,7 +405,8 @@ cluster_regularization, random_state, device, verbose
         -------
         float
         """
-        return self.model_.perplexity(self._counts(X, "perplexity"))
+        counts = self._counts(X, "perplexity")  # checks fitted first
+        return self.model_.perplexity(counts)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Evidence lower bound of the documents ``X`` (higher is better).
@@ -426,7 +424,8 @@ cluster_regularization, random_state, device, verbose
         -------
         float
         """
-        return self.model_.score(self._counts(X, "score"))
+        counts = self._counts(X, "score")  # checks fitted first
+        return self.model_.score(counts)
 
     def get_top_words(self, n_words: int = 10) -> list[list[str]]:
         """The ``n_words`` heaviest terms of each topic, heaviest first.
