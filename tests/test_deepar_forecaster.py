@@ -183,11 +183,20 @@ def test_pretrain_then_fit_unseen_series_without_retraining(tiny):
     f.fit(new)
     after = f.core_.net_.module_.state_dict()
     assert all((weights[k] == after[k]).all() for k in weights)
-    pred = f.predict(fh=[1, 2, 3])
+    # the new series are scaled by their own history: the last input of the
+    # network (log scale) is the mean absolute value of each context
+    net = f.core_.net_.module_
+    seen = []
+    hook = net.rnn.register_forward_hook(lambda m, a, o: seen.append(a[0]))
+    try:
+        pred = f.predict(fh=[1, 2, 3])  # the first draw runs the network
+    finally:
+        hook.remove()
     assert sorted(pred.index.get_level_values(0).unique()) == ["s04", "s05"]
-    # the new series are scaled by their own history
-    assert pred.loc["s04"]["y"].mean() == pytest.approx(
-        new.loc["s04"]["y"].tail(12).mean(), rel=1.0)
+    expected = [new.loc[k]["y"].tail(net.context_length).abs().mean()
+                for k in ["s04", "s05"]]
+    np.testing.assert_allclose(seen[0][0, :, -1].exp().numpy(), expected,
+                               rtol=1e-5)
 
 
 def test_update_conditions_without_retraining(panel, tiny):
@@ -359,7 +368,7 @@ def test_transformed_target_with_imputer_and_hampel(tiny):
 
     y = make_panel(n_series=3, n_periods=40)
     y.iloc[[4, 50]] = np.nan
-    y.iloc[20, 0] = 1e4  # an outlier
+    y.iloc[35, 0] = 1e4  # an outlier of s00, inside the forecast's context
     pipe = TransformedTargetForecaster([
         ("impute1", Imputer(method="linear")),
         ("hampel", HampelFilter(window_length=7)),
@@ -367,11 +376,21 @@ def test_transformed_target_with_imputer_and_hampel(tiny):
         ("deepar", DeepARForecaster(prediction_length=3, **tiny)),
     ])
     pipe.fit(y)
-    pred = pipe.predict(fh=[1, 2, 3])
+    net = pipe.forecaster_.core_.net_.module_
+    assert net.context_length >= 40 - 35  # the outlier's period is in it
+    seen = []
+    hook = net.rnn.register_forward_hook(lambda m, a, o: seen.append(a[0]))
+    try:
+        pred = pipe.predict(fh=[1, 2, 3])
+    finally:
+        hook.remove()
     assert pred.shape == (9, 1) and np.isfinite(pred.to_numpy()).all()
-    # the outlier was removed before the network saw it
-    seen = pipe.forecaster_.core_
-    assert seen is not None and pred.to_numpy().max() < 1e3
+    # the outlier was removed before the network saw it: the scale of s00
+    # (the exp of the last input) is near the mean of its other context
+    # values (with the outlier it would be about 40 times larger)
+    s00 = y.loc["s00"]["y"]
+    clean = s00.drop(s00.index[35]).tail(net.context_length - 1).mean()
+    assert float(seen[0][0, 0, -1].exp()) < 2 * clean
 
 
 def test_progress_output_when_verbose(panel, tiny, capsys):
@@ -455,7 +474,7 @@ def test_a_non_finite_training_loss_stops_training_with_advice(monkeypatch):
         f.fit(y)
 
 
-def test_series_ending_before_the_cutoff_are_warned_and_forecast_from_it():
+def test_series_ending_before_the_cutoff_are_warned_and_forecast_from_their_end():
     t = pd.date_range("2020-01-01", periods=30)
     y = pd.concat({"a": pd.DataFrame({"y": np.arange(30.0)}, index=t),
                    "b": pd.DataFrame({"y": np.arange(25.0)}, index=t[:25])})

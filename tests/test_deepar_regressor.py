@@ -11,7 +11,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import estimator_checks as ec
 
 from skforecast_ntm import DeepARRegressor
 from skforecast_ntm.datasets import make_retail_panel
@@ -148,34 +147,6 @@ def test_bad_input(frames, tiny):
     twice.loc[len(twice) - 1, cov] = twice.loc[len(twice) - 1, cov] + 1.0
     with pytest.raises(ValueError, match="same series and period with different"):
         reg.predict(twice)
-
-
-# sklearn's generic checks that apply to a long-format estimator; the others
-# feed random numeric matrices without id/time columns (see docs/design.md)
-API_CHECKS = [
-    ec.check_estimator_cloneable,
-    ec.check_estimator_tags_renamed,
-    ec.check_valid_tag_types,
-    ec.check_estimator_repr,
-    ec.check_no_attributes_set_in_init,
-    ec.check_do_not_raise_errors_in_init_or_set_params,
-    ec.check_mixin_order,
-    ec.check_parameters_default_constructible,
-    ec.check_get_params_invariance,
-    ec.check_set_params,
-]
-
-
-@pytest.mark.parametrize("check", API_CHECKS, ids=lambda c: c.__name__)
-def test_sklearn_api_checks(check):
-    est = DeepARRegressor()
-    check(type(est).__name__, est)
-
-
-def test_generic_sklearn_suite_declares_itself_not_applicable():
-    tags = DeepARRegressor().__sklearn_tags__()
-    assert tags.input_tags.two_d_array is False
-    assert tags.estimator_type == "regressor"
 
 
 def test_a_series_that_ended_early_is_forecast_from_its_own_end(tiny):

@@ -135,8 +135,12 @@ def test_update_keeps_a_bounded_history_with_the_whole_history_forecast(tiny):
     cut = cut0 + 25
     full = build_panel(y[t <= cut], X, info=core.enc.info,
                        static_columns=["store"])
-    origin = int(full.grid.get_loc(cut)) + 1
-    paths = core.sample(full, np.full(full.n_series, origin), 3)
+    cut_pos = int(full.grid.get_loc(cut))
+    origin = np.minimum(full.last, cut_pos) + 1
+    gap = cut_pos + 1 - origin
+    paths = core.sample(full, origin, int(gap.max()) + 3)
+    steps = gap[:, None] + np.arange(3)
+    paths = np.take_along_axis(paths, steps[:, None, :], axis=2)
     np.testing.assert_array_equal(pred.to_numpy()[:, 0],
                                   np.median(paths, axis=1).ravel())
 

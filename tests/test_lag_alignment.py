@@ -274,18 +274,15 @@ def test_regressor_forecasts_a_series_that_ended_early_from_its_own_end():
         rtol=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "forecaster and regressor disagree for a series that ended before the "
-    "cutoff: the forecaster forecasts it from the common cutoff (its last "
-    "periods as missing values), the regressor from its own end (issue 10)"))
 def test_forecaster_and_regressor_agree_for_a_series_that_ended_early():
     """The same periods of the same series get the same forecast from both.
 
-    The regressor forecasts series ``a`` from its own end (period 27); the
-    forecaster forecasts every series from the common cutoff (period 31),
-    with a's periods 27-30 as missing values (forward-filled lags), so a
-    lag-2 copy network gives a's last value for every period there, not the
-    seasonal naive continuation.
+    Both forecast series ``a`` from its own end (period 27): the forecaster's
+    values at the three periods after the common cutoff (period 31) are
+    steps 5-7 of paths started there, so a lag-2 copy network gives the
+    seasonal naive continuation of a's own last values, as the regressor
+    does (forecasting from the common cutoff with a's periods 27-30 as
+    missing values gave a's last value for every period instead).
     """
     y = ramp_panel(ends=(N_PERIODS - 4, N_PERIODS))
     f = DeepARForecaster(**KW).fit(y)
@@ -302,6 +299,6 @@ def test_forecaster_and_regressor_agree_for_a_series_that_ended_early():
     future = pd.DataFrame({"series_id": ["a"] * 3 + ["b"] * 7,
                            "timestamp": list(t[N_PERIODS : N_PERIODS + 3])
                            + list(t[N_PERIODS:])})
-    # today: the regressor [25, 26, 25] (seasonal naive from a's own end),
-    # the forecaster [26, 26, 26]
+    # seasonal naive (lag 2) from a's own end, not a's last value repeated
+    np.testing.assert_allclose(pred, [25, 26, 25], rtol=1e-4)
     np.testing.assert_allclose(pred, reg.predict(future)[:3], rtol=1e-4)

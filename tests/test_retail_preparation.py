@@ -445,7 +445,12 @@ def test_full_preparation_pipeline_with_deepar():
     y = _panel(2, 60)
     y.iloc[[10, 11, 70]] = np.nan
     y.iloc[25] = 5000.0
-    y = y.drop(y.index[[140, 141]])  # absent rows: the filler adds them
+    y = y.drop(y.index[[140, 141]])  # absent rows
+    # absent rows go back on the grid first (as NaN), so that the calendar
+    # features, built from y's index, cover every period the target filler
+    # fills (DeepAR rejects covariates missing inside a series' history)
+    y = MissingValueFiller(middlefill="nan", backfill="nan").fit_transform(y)
+    assert len(y) == 180
     target = TransformedTargetForecaster([
         ("outliers", OutlierTreatment(treatment="nan")),
         ("fill", MissingValueFiller(middlefill="median")),

@@ -5,6 +5,8 @@ The parameters themselves are declared once in :mod:`._config`.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_parameter_constraints
@@ -26,6 +28,7 @@ __all__ = [
     "REGRESSOR",
     "DeepARConfig",
     "check_future_X",
+    "check_missing_covariates",
     "default_horizon",
     "make_config",
     "param_constraints",
@@ -33,6 +36,7 @@ __all__ = [
     "point_from_samples",
     "static_columns",
     "validate_params",
+    "warn_tiny_values",
 ]
 
 _HORIZONS = {"Y": 6, "Q": 8, "M": 18, "W": 13, "D": 14, "B": 10, "h": 48,
@@ -73,6 +77,64 @@ def point_from_samples(samples: np.ndarray, how: str) -> np.ndarray:
 def static_columns(est) -> list:
     return list(est.static_categorical_columns or []) + list(
         est.static_real_columns or []
+    )
+
+
+def check_missing_covariates(X: pd.DataFrame | None, static: list,
+                             hint: str) -> None:
+    """A NaN in a dynamic covariate of ``X`` -> ValueError naming where.
+
+    ``static`` columns are left out: they hold one value per series, read
+    from any row (a series with none is an error of
+    :func:`~._panel.build_panel`). ``hint`` names the imputer of the face.
+    """
+    if X is None:
+        return
+    dyn = X.drop(columns=[c for c in static if c in X.columns])
+    na = dyn.isna().to_numpy()
+    if not na.any():
+        return
+    cols = [str(c) for c in dyn.columns[na.any(0)]]
+    rows = np.flatnonzero(na.any(1))
+    index = dyn.index
+    if isinstance(index, pd.MultiIndex):
+        keys = index.droplevel(-1) if index.nlevels > 2 else index.get_level_values(0)
+        where = (f"series {format_ids(pd.unique(keys[rows]))}, first at "
+                 f"{index.get_level_values(-1)[rows[0]]}")
+    else:
+        where = f"first at {index[rows[0]]}"
+    raise ValueError(
+        f"X column(s) {cols} have missing values ({where}); DeepAR reads "
+        "covariates at every step, so a NaN is an error, as a missing row is. "
+        f"Fill them first, e.g. with skforecast_ntm.MissingValueFiller or {hint}."
+    )
+
+
+def warn_tiny_values(panel: Panel, min_scale: float, stacklevel: int = 3
+                     ) -> None:
+    """Warn about series whose values are close to the network's scale floor.
+
+    The scale of a window (mean absolute value of its context) is clamped
+    at ``min_scale`` (:class:`~skforecast_ntm.networks.DeepARNetwork`);
+    series of that magnitude are scaled too coarsely and get forecasts and
+    intervals far too wide (about ``min_scale / value`` times). Warned when
+    a series' mean absolute observed value is below ``100 * min_scale``.
+    """
+    obs = ~np.isnan(panel.y)
+    n_obs = obs.sum(1)
+    mean_abs = np.abs(np.where(obs, panel.y, 0.0)).sum(1) / np.maximum(n_obs, 1)
+    tiny = (n_obs > 0) & (mean_abs > 0) & (mean_abs < 100 * min_scale)
+    if not tiny.any():
+        return
+    level = float(np.median(mean_abs[tiny]))
+    power = int(np.ceil(-np.log10(level)))
+    warnings.warn(
+        f"Series {format_ids(panel.keys[tiny])} have values of magnitude "
+        f"{level:.1e} (mean absolute value), close to the network's scale "
+        f"floor {min_scale:g}: their scale is clamped to it, so their forecasts "
+        "and intervals come out too wide. Rescale the target before fitting, "
+        f"e.g. y * 1e{power}, and divide the forecasts by the same factor.",
+        UserWarning, stacklevel=stacklevel,
     )
 
 

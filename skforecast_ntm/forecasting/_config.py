@@ -100,7 +100,11 @@ PARAMETERS: tuple[Parameter, ...] = (
         4 weeks and a year). History needed is ``context_length + max(lags)``;
         shorter series are padded with unobserved values."""),
     _p("freq", None, [str, None, object], "str or None, default=None", """
-        Frequency of a ``DatetimeIndex`` without ``freq``; inferred when None."""),
+        Frequency of a ``DatetimeIndex`` without ``freq``; inferred when None
+        (a panel whose series have different frequencies is then an error).
+        Given, it puts every series on its grid: periods without a row are
+        missing values. Fixed by the first fit or ``pretrain``: another value
+        at ``fit`` after ``pretrain`` is an error."""),
     _p("likelihood", "student_t", [StrOptions(set(LIKELIHOODS))],
        '{"student_t", "gaussian", "negative_binomial"}, default="student_t"', """
         Output distribution. ``"negative_binomial"`` is for non-negative counts

@@ -14,12 +14,14 @@ from ._cache import DrawCache, frame_digest
 from ._common import (
     FORECASTER,
     check_future_X,
+    check_missing_covariates,
     default_horizon,
     make_config,
     parameters_doc,
     point_from_samples,
     static_columns,
     validate_params,
+    warn_tiny_values,
 )
 from ._config import param_constraints
 from ._core import DeepARCore
@@ -51,9 +53,12 @@ class DeepARForecaster(BaseForecaster):
     identity and of static categorical metadata, static real features and the
     log of the DeepAR mean scale.
 
-    Every series is forecast from the panel's cutoff (its latest period); a
-    series whose rows end earlier is warned about, by id, and its periods
-    after its last row count as missing values.
+    Forecasts are for the periods after the panel's cutoff (its latest
+    period). A series whose rows end ``g`` periods earlier is warned about, by
+    id, and forecast from its own end: its value at cutoff + ``k`` is step
+    ``g + k`` of sample paths started after its last row (the periods in
+    between are sampled, as DeepAR treats unobserved periods), so it agrees
+    with :class:`DeepARRegressor` asked for the same periods.
 
     Cold start: ``pretrain`` on a panel, then ``fit`` on series the network
     never saw (no retraining) and ``predict``: series with a few
@@ -254,7 +259,7 @@ class DeepARForecaster(BaseForecaster):
 
     def _train_core(self, y, X, fh) -> DeepARCore:
         validate_params(self, FORECASTER)
-        _check_X_complete(X)
+        _check_X_complete(X, static_columns(self))
         panel = self._panel(y, X)
         if self.prediction_length is not None:
             horizon = int(self.prediction_length)
@@ -266,6 +271,7 @@ class DeepARForecaster(BaseForecaster):
             horizon = default_horizon(panel.info)
         core = DeepARCore(make_config(self, max(horizon, 1)))
         core.fit(panel)
+        warn_tiny_values(panel, core.net_.module_.min_scale, stacklevel=5)
         return core
 
     def _pretrain(self, y, X=None, fh=None):
@@ -277,6 +283,7 @@ class DeepARForecaster(BaseForecaster):
         y = _stack_columns(y)
         validate_params(self, FORECASTER)
         core = self.pretrained_core_
+        _check_freq_matches(self.freq, core.enc.info)
         panel = self._panel(y, X, info=core.enc.info)
         core.fit(panel, warm_start=True, epochs=self.max_epochs)
         return self
@@ -284,11 +291,14 @@ class DeepARForecaster(BaseForecaster):
     def _fit(self, y, X=None, fh=None):
         if self._state == "pretrained" and hasattr(self, "pretrained_core_"):
             validate_params(self, FORECASTER)
-            _check_X_complete(X)
+            _check_X_complete(X, static_columns(self))
             self.core_ = self.pretrained_core_
+            _check_freq_matches(self.freq, self.core_.enc.info)
             # conditioning only: validate the new data against the encoders
-            _ = self._panel(y, X, info=self.core_.enc.info)
+            panel = self._panel(y, X, info=self.core_.enc.info)
             _warn_other_frequency(y, self.core_.enc.info)
+            warn_tiny_values(panel, self.core_.net_.module_.min_scale,
+                             stacklevel=4)
         else:
             self.core_ = self._train_core(y, X, fh)
         self._hist_prefix, self._hist_start = None, None
@@ -365,12 +375,14 @@ class DeepARForecaster(BaseForecaster):
                 )
         panel = self._history_panel(X, min_end=min_end)
         cut_pos = int(panel.grid.get_loc(cut))
-        ended = panel.keys[(panel.last >= 0) & (panel.last < cut_pos)]
-        if len(ended):
+        early = (panel.last >= 0) & (panel.last < cut_pos)
+        if early.any():
             warnings.warn(
-                f"Series {format_ids(ended)} end before the cutoff {cut}; they are "
-                "forecast from the common cutoff like every series (their "
-                "periods after their last row count as missing values).",
+                f"Series {format_ids(panel.keys[early])} end before the cutoff "
+                f"{cut}; each is forecast from its own end: its values at the "
+                "requested periods after the cutoff are the steps that reach "
+                "them of sample paths started after its last row (the periods "
+                "in between are sampled, as DeepAR treats unobserved periods).",
                 UserWarning, stacklevel=6,  # _draw, the cache, _sample, _predict*
             )
         if not fh.is_relative:
@@ -383,15 +395,22 @@ class DeepARForecaster(BaseForecaster):
                 "DeepARForecaster forecasts only after the cutoff (in-sample "
                 "prediction is not supported)."
             )
-        horizon = int(steps.max())
         fh_abs = panel.grid[cut_pos + steps]
-        origin = cut_pos + 1
+        # each series' first forecast position and its gap to the cutoff: one
+        # draw for all series, as many steps as the furthest needs, then the
+        # requested steps of each (gap + fh) are gathered
+        origin = np.where(early, panel.last + 1, cut_pos + 1)
+        gap = cut_pos + 1 - origin
+        need = gap + int(steps.max())
+        horizon = int(need.max())
         if core.enc.x_columns:
-            n = panel.n_series
-            check_future_X(panel, np.full(n, origin), np.full(n, horizon))
-        samples = core.sample(panel, np.full(panel.n_series, origin), horizon,
-                              prefix=self._hist_prefix)
-        return samples[:, :, steps - 1], panel, fh_abs
+            check_future_X(panel, origin, need)
+        samples = core.sample(panel, origin, horizon, prefix=self._hist_prefix)
+        if not early.any():
+            return samples[:, :, steps - 1], panel, fh_abs
+        cols = gap[:, None] + steps[None, :] - 1  # (N, len(fh))
+        return (np.take_along_axis(samples, cols[:, None, :], axis=2),
+                panel, fh_abs)
 
     def _index(self, panel, fh_abs) -> pd.Index:
         names = list(self._hist_y.index.names)
@@ -546,17 +565,8 @@ def _stack_columns(y: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, names=["__column__"])
 
 
-def _check_X_complete(X) -> None:
-    if X is None:
-        return
-    na = X.isna().any()
-    bad = [c for c in na[na].index]
-    if bad:
-        raise ValueError(
-            f"X column(s) {bad} have missing values; DeepAR needs covariates at "
-            "every step. Impute them first (e.g. sktime's Imputer in a "
-            "ForecastingPipeline)."
-        )
+def _check_X_complete(X, static: list) -> None:
+    check_missing_covariates(X, static, "sktime's Imputer in a ForecastingPipeline")
 
 
 def _from(frame, start):
@@ -596,6 +606,30 @@ def _warn_other_frequency(y: pd.DataFrame, info) -> None:
             f"{info.freq.freqstr!r} periods. Pretrain on data of the same "
             "frequency (or resample y to it) to forecast in its own periods.",
             UserWarning, stacklevel=4,
+        )
+
+
+def _check_freq_matches(freq, info) -> None:
+    """``freq=`` after ``pretrain`` must be the pretrained model's frequency.
+
+    The grid is fixed when pretraining (``freq=`` applies there); a
+    different one at ``fit`` cannot be honoured without retraining.
+    """
+    if freq is None:
+        return
+    model = info.freq.freqstr if info.freq is not None else None
+    try:
+        same = model is not None and pd.tseries.frequencies.to_offset(
+            freq) == info.freq
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        raise ValueError(
+            f"freq={freq!r} differs from the frequency "
+            f"{model or f'step {info.step}'!r} of the pretrained model: its grid "
+            "is fixed at pretrain, so fit cannot forecast on another one. Set "
+            "freq=None (or the model's frequency) to fit on the pretrained "
+            f"model, or pretrain a new model with freq={freq!r}."
         )
 
 

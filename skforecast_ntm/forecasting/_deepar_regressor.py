@@ -13,12 +13,14 @@ from ._common import (
     REGRESSOR,
     check_device,
     check_future_X,
+    check_missing_covariates,
     default_horizon,
     make_config,
     param_constraints,
     parameters_doc,
     point_from_samples,
     static_columns,
+    warn_tiny_values,
 )
 from ._core import DeepARCore
 from ._panel import build_panel, format_ids
@@ -42,9 +44,12 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
     :meth:`sample_paths` the paths themselves.
 
     The history used to condition forecasts is the training data: future rows
-    of a series must come after its last training row. Covariate columns must
-    cover every period from a series' last training row to its last requested
-    row (DeepAR steps through each period).
+    of a series must come after its last training row, and each series is
+    forecast from its own last row (as the forecaster forecasts a series that
+    ends before the panel's cutoff). Covariate columns must cover every
+    period of a series' history (a missing row is an error, as a NaN is) and
+    every period from its last training row to its last requested row
+    (DeepAR steps through each period).
 
     Parameters
     ----------{parameters_doc(REGRESSOR)}
@@ -63,9 +68,10 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
     -----
     scikit-learn's generic estimator checks feed random numeric matrices; a
     long-format panel needs id and time columns, so this estimator declares
-    ``input_tags.two_d_array=False`` and the test suite runs the API checks
-    that apply (cloning, parameters, repr, tags, unfitted errors, mixin order)
-    plus panel-aware equivalents of the data checks (see
+    ``input_tags.two_d_array=False``. ``tests/test_sklearn_checks.py`` runs
+    scikit-learn's whole ``parametrize_with_checks`` suite on it (with the tag
+    flipped), lists each check that cannot apply to a panel with the reason,
+    and checks what those would have checked on real panels (see
     ``docs/design.md``).
 
     Examples
@@ -212,12 +218,8 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
                     f"X has covariate columns {list(cov.columns)} but the model "
                     f"was fitted with {expected}."
                 )
-        na = cov.columns[cov.isna().any()].tolist()
-        if na:
-            raise ValueError(
-                f"X column(s) {na} have missing values; impute them first (e.g. "
-                "sklearn's SimpleImputer in the Pipeline)."
-            )
+        check_missing_covariates(cov, static_columns(self),
+                                 "sklearn's SimpleImputer in the Pipeline")
         yf = None
         if y is not None:
             yv = np.asarray(y)
@@ -259,6 +261,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         horizon = self.prediction_length or default_horizon(panel.info)
         self.core_ = DeepARCore(make_config(self, horizon))
         self.core_.fit(panel)
+        warn_tiny_values(panel, self.core_.net_.module_.min_scale)
         self._hist_y, self._hist_X = yf, cov
         self.series_ids_ = np.asarray(panel.keys)
         return self

@@ -260,11 +260,10 @@ def build_panel(
     fitted = info is not None
     if info is None:
         info = infer_frequency(y_times, y_codes, freq=freq)
-    if info.kind == "period" and not isinstance(all_times, pd.PeriodIndex):
-        raise TypeError(
-            "The time index changed type: the model was fitted on a PeriodIndex "
-            f"but got {type(all_times).__name__}."
-        )
+    else:
+        _check_time_kind(all_times, info)
+        if min_end is not None:
+            _check_time_kind(pd.Index([min_end]), info)
     start = all_times.min() if grid_start is None else grid_start
     end = all_times.max() if min_end is None else max(all_times.max(), min_end)
     grid = make_grid(start, end, info)
@@ -272,6 +271,8 @@ def build_panel(
     y_pos = _grid_positions(y_times, grid, info, "y", fitted)
     if check_order:
         _check_order(y_codes, y_pos, keys, "y")
+    if not fitted and freq is None and info.kind != "period":
+        _check_one_frequency(y_codes, y_pos, y_times, keys, info)
 
     n, t = len(keys), len(grid)
     yg = np.full((n, t), np.nan)
@@ -305,6 +306,7 @@ def build_panel(
             )
         if static_columns:
             static = _static_from(X[list(static_columns)], x_codes, keys)
+            _check_static_given(static, last >= 0)
         dyn = X.drop(columns=list(static_columns))
         x_columns = [str(c) for c in dyn.columns]
         if x_columns:
@@ -315,9 +317,138 @@ def build_panel(
             x_vals = _numeric_values(dyn, "X")
             _check_finite(x_vals, x_keys, x_times, f"X (columns {x_columns})")
             xg[x_codes, x_pos] = x_vals
+            _check_covariates_cover_history(xg, first, last, keys, grid,
+                                            x_columns)
     return Panel(
         keys=keys, grid=grid, info=info, y=yg, first=first, last=last, X=xg,
         x_columns=x_columns, static=static, single=single,
+    )
+
+
+def _time_kind(times: pd.Index) -> str:
+    if isinstance(times, pd.PeriodIndex):
+        return "period"
+    if isinstance(times, pd.DatetimeIndex):
+        return "datetime"
+    if pd.api.types.is_integer_dtype(times.dtype):
+        return "int"
+    return type(times).__name__
+
+
+_KIND_NAMES = {"period": "a PeriodIndex (pandas Period values)",
+               "datetime": "a DatetimeIndex (time stamps)",
+               "int": "an integer index"}
+
+
+def _check_time_kind(times: pd.Index, info: FrequencyInfo) -> None:
+    """Times of another kind than the model's grid -> TypeError with a fix."""
+    kind = _time_kind(times)
+    if kind == info.kind:
+        return
+    freq = info.freq.freqstr if info.freq is not None else None
+    if info.kind == "datetime" and kind == "period":
+        fix = ("convert the periods to time stamps on that grid, e.g. "
+               "index.to_timestamp() for period starts, or "
+               "index.to_timestamp(how='end').normalize() for period ends")
+    elif info.kind == "period" and kind == "datetime":
+        fix = f"convert the time stamps to periods, e.g. index.to_period({freq!r})"
+    else:
+        fix = "use the kind of time index the model was fitted on"
+    got = _KIND_NAMES.get(kind, kind)
+    raise TypeError(
+        "The time index changed type: the model was fitted on "
+        f"{_KIND_NAMES[info.kind]}" + (f" of frequency {freq!r}" if freq else "")
+        + f" but got {got}; {fix}."
+    )
+
+
+def _check_one_frequency(codes: np.ndarray, pos: np.ndarray, times: pd.Index,
+                         keys: pd.Index, info: FrequencyInfo) -> None:
+    """Series of a coarser frequency than the inferred grid -> ValueError.
+
+    A series with three rows or more none of which are consecutive periods
+    of the grid (a month-end series next to daily ones) has its own,
+    coarser frequency: one model forecasts on one grid, so forcing it onto
+    the finer one would forecast it at the wrong periods.
+    """
+    if len(codes) < 3:
+        return
+    order = np.lexsort((pos, codes))
+    c, p = codes[order], pos[order]
+    same = c[1:] == c[:-1]
+    n = len(keys)
+    step = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(step, c[1:][same], (p[1:] - p[:-1])[same])
+    rows = np.bincount(codes, minlength=n)
+    coarse = (rows >= 3) & (step > 1)
+    if not coarse.any() or coarse[rows >= 3].all():
+        return
+    grid_freq = info.freq.freqstr if info.freq is not None else f"step {info.step}"
+    bad = np.flatnonzero(coarse)
+    own = []
+    for code in bad[:3]:  # the error message only: at most three series
+        stamps = times[codes == code].sort_values()
+        try:
+            guess = pd.infer_freq(stamps) if info.kind == "datetime" else None
+        except (TypeError, ValueError):
+            guess = None
+        own.append(f"{keys[code]!r}: "
+                   + (repr(guess) if guess else f"every {step[code]}+ periods"))
+    fine = keys[(rows >= 3) & ~coarse]
+    freq_arg = repr(grid_freq) if info.freq is not None else "..."
+    raise ValueError(
+        f"Series {format_ids(keys[bad])} have a coarser frequency than the "
+        f"panel's grid {grid_freq!r} inferred from series such as "
+        f"{format_ids(fine, limit=3)}: none of their rows are consecutive "
+        f"periods (own frequency {', '.join(own)}). One model forecasts on one "
+        "grid: fit one model per frequency, or resample the series to a common "
+        "frequency first (e.g. with pandas' resample on each series). "
+        f"If they are series of the {grid_freq!r} grid with rows only on some "
+        f"periods, pass freq={freq_arg} to say so (the periods without a row "
+        "count as missing values)."
+    )
+
+
+def _check_static_given(static: pd.DataFrame, has_rows: np.ndarray) -> None:
+    """Every series with rows has a value of each static column."""
+    na = static.isna().to_numpy() & has_rows[:, None]
+    if not na.any():
+        return
+    cols = [str(c) for c in static.columns[na.any(0)]]
+    raise ValueError(
+        f"Static column(s) {cols} have no value for series "
+        f"{format_ids(static.index[na.any(1)])} (missing on every row of X of "
+        "those series). A static column holds one value per series, read from "
+        "any of its rows: give each series its value, e.g. "
+        "X[col] = X[col].fillna('unknown') for a categorical column (a level of "
+        "its own) or a typical value for a real one."
+    )
+
+
+def _check_covariates_cover_history(xg: np.ndarray, first: np.ndarray,
+                                    last: np.ndarray, keys: pd.Index,
+                                    grid: pd.Index, columns: list) -> None:
+    """Dynamic covariates at every period of each series' history.
+
+    The network reads covariates at every step, so a period between a
+    series' first and last row of ``y`` with no ``X`` row is an error, as a
+    NaN in ``X`` is (neither is filled silently).
+    """
+    t = np.arange(xg.shape[1])
+    inside = (t >= first[:, None]) & (t <= last[:, None])
+    gap = np.isnan(xg).any(-1) & inside
+    if not gap.any():
+        return
+    periods = grid[np.flatnonzero(gap.any(0))]
+    raise ValueError(
+        f"X has no covariate values (no row, or a NaN in {columns}) for the "
+        f"periods {[str(p) for p in periods[:5]]}"
+        + (f" and {len(periods) - 5} more" if len(periods) > 5 else "")
+        + f" of series {format_ids(keys[gap.any(1)])}, inside their history "
+        "(from their first to their last row of y). DeepAR reads covariates at "
+        "every step, so X needs a row with values for every period of each "
+        "series: add the missing rows and fill them, e.g. with "
+        "skforecast_ntm.MissingValueFiller, or sktime's Imputer."
     )
 
 
