@@ -497,3 +497,15 @@ def test_sktime_conformance(cls, params):
     failed = {k: v for k, v in results.items() if v != "PASSED"}
     assert len(results) > 20
     assert not failed, failed
+
+
+def test_future_fill_of_a_frame_holding_only_future_rows():
+    """The X a ForecastingPipeline passes to predict has only future rows."""
+    t = pd.period_range("2020-01", periods=6, freq="M")
+    f = MissingValueFiller(futurefill="median").fit(
+        pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6]}, index=t))
+    fut = pd.DataFrame({"x": [np.nan, 7.0]},
+                       index=pd.period_range("2020-07", periods=2, freq="M"))
+    out = f.transform(fut)
+    # median of the last 64 (here 6) observed values: 3.5; a given value stays
+    np.testing.assert_allclose(out["x"].to_numpy(), [3.5, 7.0])

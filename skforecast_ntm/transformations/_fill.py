@@ -388,8 +388,11 @@ class MissingValueFiller(BaseTransformer):
             last = np.maximum.reduceat(np.where(obs, r, -1), starts, axis=0)
         else:
             first = last = np.zeros((0, ncol), dtype=np.int64)
-        front = r < first[codes]
-        future = (pos > g)[:, None] & ~front
+        # rows after the end date are future even in a frame holding only
+        # future rows (what a ForecastingPipeline passes to predict)
+        after_end = (pos > g)[:, None]
+        front = (r < first[codes]) & ~after_end
+        future = after_end & ~front
         middle = ~front & ~future & (r <= last[codes])
         back = ~front & ~future & ~middle
         missing = ~obs
