@@ -221,3 +221,32 @@ def test_a_static_value_missing_on_some_rows_is_read_from_the_others():
     X.iloc[[3, 40]] = None  # one row of each series
     holes = DeepARForecaster(static_categorical_columns=["store"], **KW).fit(y, X=X)
     pd.testing.assert_frame_equal(holes.predict(fh=[1, 2]), full.predict(fh=[1, 2]))
+
+
+# ------------------------------------------- errors before sktime's checks
+def test_unsorted_target_names_the_series_and_the_fix():
+    y = two_series()
+    # series "b" has two stamps swapped; "a" is in order
+    shuffled = y.iloc[[*range(30), 31, 30, *range(32, 60)]]
+    with pytest.raises(ValueError, match=r"series \['b'\] of y are not sorted"
+                       r".*sort_index"):
+        DeepARForecaster(**KW).fit(shuffled, fh=[1, 2, 3])
+    # the suggested fix works
+    f = DeepARForecaster(**KW).fit(shuffled.sort_index(), fh=[1, 2, 3])
+    assert f.predict().shape == (6, 1)
+
+
+def test_unsorted_update_is_caught_too():
+    y = two_series()
+    f = DeepARForecaster(**KW).fit(y.loc[(slice(None), T[:25]), :], fh=[1, 2, 3])
+    new = y.loc[(slice(None), T[25:]), :]
+    with pytest.raises(ValueError, match="not sorted"):
+        f.update(new.iloc[::-1], update_params=False)
+
+
+def test_numbers_with_object_dtype_are_not_called_categorical():
+    y = two_series()
+    y["y"] = y["y"].astype(object)
+    with pytest.raises(TypeError, match=r"\['y'\] hold numbers with dtype "
+                       r"object.*pd.to_numeric"):
+        DeepARForecaster(**KW).fit(y, fh=[1, 2, 3])

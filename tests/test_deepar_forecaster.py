@@ -270,8 +270,8 @@ def test_duplicate_and_unsorted_timestamps(tiny):
 
     y = make_panel(n_series=2, n_periods=20)
     dup = pd.concat([y, y.iloc[[3]]])
-    # sktime's own input check names the problem and the fix
-    with pytest.raises(TypeError, match=r"duplicated"):
+    # checked before sktime's conversion, so the error names the series
+    with pytest.raises(ValueError, match=r"Duplicate time stamps.*'s00'"):
         DeepARForecaster(**tiny).fit(dup)
     with pytest.raises(ValueError, match=r"Duplicate time stamps.*'s00'"):
         build_panel(dup)

@@ -27,7 +27,13 @@ from ._config import param_constraints
 from ._core import DeepARCore
 from ._features import infer_frequency
 from ._history import truncate_history
-from ._panel import _instance_keys, as_multiindex, build_panel, format_ids
+from ._panel import (
+    _instance_keys,
+    as_multiindex,
+    build_panel,
+    check_target_frame,
+    format_ids,
+)
 
 __all__ = ["DeepARForecaster"]
 
@@ -287,6 +293,21 @@ class DeepARForecaster(BaseForecaster):
         panel = self._panel(y, X, info=core.enc.info)
         core.fit(panel, warm_start=True, epochs=self.max_epochs)
         return self
+
+    def fit(self, y, X=None, fh=None):
+        """Fit to the training panel ``y`` (sktime's ``fit``).
+
+        Before sktime's own input conversion, ``y`` is checked for time
+        stamps out of order within a series and for numbers stored with
+        dtype object, so that the error names the series or column.
+        """
+        check_target_frame(y)
+        return super().fit(y, X=X, fh=fh)
+
+    def update(self, y, X=None, update_params=True):
+        """Update the cutoff with new data (sktime's ``update``)."""
+        check_target_frame(y)
+        return super().update(y, X=X, update_params=update_params)
 
     def _fit(self, y, X=None, fh=None):
         if self._state == "pretrained" and hasattr(self, "pretrained_core_"):

@@ -185,6 +185,41 @@ def _numeric_values(frame: pd.DataFrame, what: str) -> np.ndarray:
     return frame.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def check_target_frame(y, what: str = "y") -> None:
+    """Checks sktime's input conversion would answer with a generic message.
+
+    sktime rejects a panel whose time stamps are unsorted within a series
+    with a 2 KB message about compatible formats, and calls an object-dtype
+    column of numbers "categorical"; these errors name the series or column
+    and the fix instead. Anything else is left to sktime's own checks.
+    """
+    if not isinstance(y, (pd.Series, pd.DataFrame)):
+        return
+    frame = y.to_frame() if isinstance(y, pd.Series) else y
+    numeric_text = [
+        c for c in frame.columns if frame[c].dtype == object
+        and pd.to_numeric(frame[c], errors="coerce").notna().sum()
+        == frame[c].notna().sum()
+    ]
+    if numeric_text:  # real categories are sktime's to reject
+        _numeric_values(frame[numeric_text], what)
+    index = frame.index
+    if index.is_monotonic_increasing or len(index) < 2:
+        return
+    if isinstance(index, pd.MultiIndex):
+        keys = _instance_keys(index)
+        codes, uniques = pd.factorize(keys)
+        times = index.get_level_values(-1)
+    else:
+        codes, uniques = np.zeros(len(index), dtype=np.int64), pd.Index([what])
+        times = index
+    try:
+        pos = pd.factorize(times, sort=True)[0]
+    except TypeError:  # times of mixed kinds: sktime's message says so
+        return
+    _check_order(codes, pos, uniques, what)
+
+
 def build_panel(
     y: pd.DataFrame,
     X: pd.DataFrame | None = None,
