@@ -72,6 +72,7 @@ def test_missing_file_raises_file_not_found(tmp_path, monkeypatch):
 def test_public_api():
     assert sorted(datasets.__all__) == [
         "load_bank_calls",
+        "load_bike_orders",
         "load_election_tweets",
         "load_health_tweets",
         "load_m3",

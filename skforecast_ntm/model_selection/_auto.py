@@ -257,6 +257,9 @@ class AutoForecaster(BaseForecaster):
     ['seasonal_naive', 'theta']
     """
 
+    # no data memory in the base class (its default changes in sktime 1.3)
+    _config = {"remember_data": False}
+
     _tags = {
         "authors": ["skforecast_ntm developers"],
         "maintainers": ["skforecast_ntm developers"],

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from sktime.datatypes import update_data
 from sktime.forecasting.base import BaseForecaster
 
 from ..metrics import ets_quantiles, seasonal_naive_quantiles
@@ -67,11 +68,16 @@ class _PanelQuantileForecaster(BaseForecaster):
         "fit_is_empty": False,
     }
 
+    # the history is kept here (self._history), not in the base class's
+    # data memory, whose default is changing in sktime 1.3 (and warns)
+    _config = {"remember_data": False}
+
     def __init__(self, sp=None):
         self.sp = sp
         super().__init__()
 
     def _fit(self, y, X=None, fh=None):
+        self._history = y
         self._keys, self._train = _right_aligned(y)
         times = y.index.get_level_values(-1).unique().sort_values()
         self._times = times
@@ -84,7 +90,7 @@ class _PanelQuantileForecaster(BaseForecaster):
     def _update(self, y, X=None, update_params=True):
         # a local model of the latest history: the forecast origin moves with
         # the data either way (as sktime's NaiveForecaster)
-        return self._fit(self._y, X=None)
+        return self._fit(update_data(self._history, y), X=None)
 
     #: quantiles are Gaussian around a mean: fitted once per horizon, cached
     _gaussian = False

@@ -350,6 +350,9 @@ class CalibratedForecaster(BaseForecaster):
     (3, 14)
     """
 
+    # no data memory in the base class (its default changes in sktime 1.3)
+    _config = {"remember_data": False}
+
     _tags = {
         "authors": ["skforecast_ntm developers"],
         "maintainers": ["skforecast_ntm developers"],
