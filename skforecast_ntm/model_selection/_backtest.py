@@ -27,7 +27,21 @@ MAX_WINDOWS = 5
 
 class BacktestError(ValueError):
     """The data cannot be backtested with these windows (too short series,
-    bad settings): a ValueError naming what to change."""
+    bad settings): a ValueError naming what to change.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sktime.forecasting.naive import NaiveForecaster
+    >>> from skforecast_ntm.model_selection import BacktestError, backtest
+    >>> y = pd.Series(np.arange(10.0), index=pd.period_range("2020-01", periods=10,
+    ...                                                      freq="M"))
+    >>> try:
+    ...     backtest(NaiveForecaster(), y, horizon=6)
+    ... except BacktestError as err:
+    ...     print("half" in str(err))
+    True
+    """
 
 
 def format_ids(ids, limit: int = 10) -> str:
@@ -214,6 +228,19 @@ class BacktestResult:
     scale : ndarray of shape (windows, n_series)
         Each series' in-sample mean absolute seasonal difference at each
         window's cutoff (the MASE scale).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sktime.forecasting.naive import NaiveForecaster
+    >>> from skforecast_ntm.model_selection import backtest
+    >>> t = pd.period_range("2020-01", periods=36, freq="M")
+    >>> y = pd.Series(np.arange(36.0) + 1, index=t)
+    >>> res = backtest(NaiveForecaster(), y, horizon=3, windows=2)
+    >>> res.windows, res.actual.shape, res.quantile_forecasts.shape[-1]
+    (2, (2, 1, 3), 3)
+    >>> [str(c) for c in res.cutoffs]
+    ['2022-09', '2022-06']
     """
 
     metrics: pd.DataFrame
