@@ -250,3 +250,19 @@ def test_numbers_with_object_dtype_are_not_called_categorical():
     with pytest.raises(TypeError, match=r"\['y'\] hold numbers with dtype "
                        r"object.*pd.to_numeric"):
         DeepARForecaster(**KW).fit(y, fh=[1, 2, 3])
+
+
+def test_a_panel_of_tiny_values_gets_intervals_of_its_own_size():
+    """The scale floor is relative to the data: a whole panel at 1e-14 is
+    forecast like the same panel at 1 (an absolute floor of 1e-10 made its
+    intervals about 1,500 times too wide)."""
+    y = two_series()
+
+    def width(data):
+        f = DeepARForecaster(**KW).fit(data, fh=[1, 2, 3])
+        q = f.predict_quantiles(alpha=[0.1, 0.9])
+        return float((q.iloc[:, 1] - q.iloc[:, 0]).mean())
+
+    ratio = width(y * 1e-14) / 1e-14 / width(y)
+    # log(scale) is a network input, so not exactly equivariant
+    assert 0.5 < ratio < 2.0

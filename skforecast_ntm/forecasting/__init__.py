@@ -4,6 +4,7 @@ gradient-boosted tabular forecaster."""
 from ._core import DeepARConfig, DeepARCore
 from ._deepar_forecaster import DeepARForecaster
 from ._deepar_regressor import DeepARRegressor
+from ._distributed import get_rank, get_world_size, is_main_process
 from ._gradient_boosting import GradientBoostingForecaster
 
 __all__ = [
@@ -12,4 +13,7 @@ __all__ = [
     "DeepARForecaster",
     "DeepARRegressor",
     "GradientBoostingForecaster",
+    "get_rank",
+    "get_world_size",
+    "is_main_process",
 ]

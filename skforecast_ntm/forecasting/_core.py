@@ -10,6 +10,8 @@
   gathering) and the training / validation datasets;
 * :mod:`._training`: the skorch training loop;
 * :mod:`._sampling`: Monte Carlo sample paths;
+* :mod:`._distributed`: data-parallel training on ``torch.distributed``
+  (``torchrun``), see ``docs/scale_out.md``;
 * :mod:`skforecast_ntm.networks`: the torch network and likelihoods.
 """
 
@@ -23,6 +25,7 @@ import torch
 from ..networks import LIKELIHOODS, DeepARNetwork
 from ..networks._torch_utils import seeded_torch
 from ._config import DeepARConfig
+from ._distributed import DistributedContext, data_parallel
 from ._encoders import Encoders, global_scale
 from ._history import HistoryPrefix
 from ._panel import Panel, format_ids
@@ -164,22 +167,56 @@ class DeepARCore:
             dropout=cfg.dropout,
             likelihood=cfg.likelihood,
             embedding_dims=dims,
+            # a floor against division by zero, relative to the data: an
+            # absolute 1e-10 clamps series of magnitude 1e-14 (intervals
+            # 1,000x too wide); unchanged for data above about 1e-4
+            min_scale=float(np.clip(1e-6 * enc.global_scale, 1e-30, 1e-10)),
             lstm_dtype=getattr(torch, cfg.precision),
         )
 
+    def _codes(self, panel: Panel) -> np.ndarray:
+        """Positions of ``panel``'s series among those of the encoders."""
+        codes = self.enc.series_index.get_indexer(panel.keys)
+        if (codes < 0).any():
+            raise ValueError(
+                f"Series {format_ids(panel.keys[codes < 0])} were not in the "
+                "ranks' shards at the first fit; a warm start must train on "
+                "series seen then."
+            )
+        return codes
+
     def fit(self, panel: Panel, *, warm_start: bool = False,
             epochs: int | None = None) -> DeepARCore:
-        """Train on every series of ``panel`` (from scratch or warm)."""
+        """Train on every series of ``panel`` (from scratch or warm).
+
+        Under ``torchrun`` (or in an initialised ``torch.distributed``
+        process group of several processes), every rank calls ``fit`` with
+        its shard of the series and one model is trained on all of them
+        (data-parallel; see :mod:`._distributed` and ``docs/scale_out.md``):
+        the encoders are those of the union of the shards, and every rank
+        ends with the same weights.
+        """
+        with data_parallel(self.config.device) as dist:
+            return self._fit(panel, warm_start, epochs, dist)
+
+    def _fit(self, panel: Panel, warm_start: bool, epochs: int | None,
+             dist: DistributedContext | None) -> DeepARCore:
         cfg = self.config
-        self._check_target(panel)
+        one = dist if dist is not None else DistributedContext()
+        one.agree(lambda: self._check_target(panel))
         if not warm_start:
-            self.enc = Encoders().fit(panel, cfg)
+            self.enc = Encoders().fit(panel, cfg, dist)
         h, c, p = int(cfg.prediction_length), self.context_length, self.max_lag
         # h steps of padding after the grid: the forecast part of a window of
         # a short series may run past the end (masked out of the loss)
-        arr = self.arrays(panel, pad_right=h)
-        torch_seed, data_seed, self.predict_seed = _seeds(cfg.random_state)
-        split = split_series(arr, c, h, cfg.early_stopping, data_seed)
+        arr = one.agree(lambda: self.arrays(panel, pad_right=h))
+        # rank 0's seeds (random_state=None draws differently on each rank)
+        seeds = one.all_gather_object(_seeds(cfg.random_state))[0]
+        torch_seed, data_seed, self.predict_seed = seeds
+        codes = None if dist is None else one.agree(lambda: self._codes(panel))
+        split = one.agree(lambda: split_series(
+            arr, c, h, cfg.early_stopping, data_seed, codes=codes,
+            n_codes=len(self.enc.series_index)))
         trainable = split.trainable
         ids = panel.keys
         if (~trainable).any():
@@ -187,13 +224,17 @@ class DeepARCore:
                 f"Series {format_ids(ids[~trainable])} are too short to train on "
                 "(fewer than 2 observed values); they are left out of training "
                 "and forecast by the global model from their own scale.",
-                UserWarning, stacklevel=3,
+                UserWarning, stacklevel=4,
             )
         length = arr.last_obs + 1 - arr.first_obs
+        # the all-rank share of short series
+        counts = one.all_gather_object(
+            (int((trainable & (length < c + h)).sum()), int(trainable.sum())))
+        n_short, n_trainable = (sum(col) for col in zip(*counts, strict=True))
         self.empty_context_rate_ = resolve_empty_context_rate(
             cfg.empty_context_rate,
             bool(self.enc.cat_columns or self.enc.real_columns),
-            float((trainable & (length < c + h)).sum() / max(trainable.sum(), 1)),
+            float(n_short / max(n_trainable, 1)),
         )
         short = trainable & (length < c)
         if short.any():
@@ -201,27 +242,51 @@ class DeepARCore:
                 f"Series {format_ids(ids[short])} are shorter than "
                 f"context_length={c}; their windows are padded with unobserved "
                 "values (masked out of the loss).",
-                UserWarning, stacklevel=3,
+                UserWarning, stacklevel=4,
             )
-        train_ds = training_windows(
+        # each rank draws its own windows (seed from the seed and the rank)
+        window_seed = data_seed if dist is None else [data_seed, dist.rank]
+        train_ds = one.agree(lambda: training_windows(
             arr, split, max_lag=p, context=c, horizon=h,
             batch_size=cfg.batch_size, batches_per_epoch=cfg.batches_per_epoch,
-            window_weighting=cfg.window_weighting, seed=data_seed,
+            window_weighting=cfg.window_weighting, seed=window_seed,
             empty_rate=self.empty_context_rate_,
-        )
+        ))
         valid_ds = validation_windows(
             arr, split, max_lag=p, context=c, horizon=h,
             batch_size=cfg.batch_size,
             use_series_embedding=cfg.use_series_embedding,
         )
+        loss_weight = 1.0
+        if dist is not None:
+            # importance weights: rank r samples its windows in proportion to
+            # their weight within its shard (total W_r); weighting its loss by
+            # W_r / mean(W) makes the all-rank mean gradient the expected
+            # gradient under the global scale-proportional sampling
+            shares = one.all_gather_object(
+                (train_ds.total_weight, valid_ds is not None))
+            weights = [w for w, _ in shares]
+            loss_weight = train_ds.total_weight / (sum(weights) / len(weights))
+            if valid_ds is None and any(v for _, v in shares):
+                valid_ds = _FixedWindows([])  # validated on the other ranks
         with seeded_torch(torch_seed, cfg.device):
             if not warm_start:
-                self.net_ = make_net(cfg, self._build_network(), valid_ds)
+                self.net_ = make_net(cfg, self._build_network(), valid_ds, dist)
                 self.net_.initialize()
             else:
                 use_validation(self.net_, valid_ds)
-            train(self.net_, train_ds,
-                  cfg.max_epochs if epochs is None else epochs, cfg)
+                self.net_.distributed_ = dist
+            self.net_.loss_weight_ = self.loss_weight_ = loss_weight
+            if dist is not None:
+                one.broadcast_module_(self.net_.module_)
+                # dropout masks differ between the ranks
+                torch.manual_seed(torch_seed + 7919 * dist.rank)
+            try:
+                train(self.net_, train_ds,
+                      cfg.max_epochs if epochs is None else epochs, cfg)
+            finally:
+                self.net_.distributed_ = None
+                self.net_.loss_weight_ = 1.0
         return self
 
     # ---------------------------------------------------------------- sample

@@ -7,25 +7,43 @@
   into an error that says what to try, keeping the best weights seen.
 * :class:`_DeepARNet` writes out skorch's training step (masked likelihood
   loss, gradient clipping on a flat gradient buffer, :class:`_FlatGradients`).
+  In data-parallel training (``distributed_`` set, see
+  :mod:`._distributed`), the flat buffer, with the step's loss appended, is
+  summed over the ranks in one collective and averaged before clipping; the
+  validation loss is the all-rank one, so every rank's history, early
+  stopping and learning-rate schedule are the same.
+* :class:`_Monitor` records per epoch the training windows per second (all
+  ranks), the mean gradient norm (before clipping), the learning rate and
+  the peak memory.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.dataset import get_len
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
 from ..networks import DeepARNetwork, MaskedNegativeLogLikelihood
 from ..networks._torch_utils import fused_adam_available
 from ._config import DeepARConfig
+from ._distributed import DistributedContext
 
 __all__ = ["make_net", "train", "use_validation"]
 
 
-def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds) -> _DeepARNet:
-    """The skorch net training ``module`` (validated on ``valid_ds`` if any)."""
+def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds,
+             dist: DistributedContext | None = None) -> _DeepARNet:
+    """The skorch net training ``module`` (validated on ``valid_ds`` if any).
+
+    With ``dist``, the net averages gradients and losses over the ranks, and
+    only rank 0 shows the progress bar.
+    """
     cfg = config
     monitor = "valid_loss" if valid_ds is not None else "train_loss"
     callbacks = [
@@ -40,9 +58,10 @@ def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds) -> _DeepARNe
             monitor=monitor, patience=int(cfg.patience), threshold=1e-4,
             threshold_mode="rel", load_best=True, sink=_null_sink,
         )))
-    if cfg.verbose:
+    callbacks.append(("monitor", _Monitor()))
+    if cfg.verbose and (dist is None or dist.is_main):
         callbacks.append(("progress", _TrainingBar()))
-    return _DeepARNet(
+    net = _DeepARNet(
         module=module,
         criterion=MaskedNegativeLogLikelihood,
         optimizer=torch.optim.Adam,
@@ -60,6 +79,8 @@ def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds) -> _DeepARNe
         verbose=0,  # no epoch table: _TrainingBar shows the losses
         gradient_clip=cfg.gradient_clip,
     )
+    net.distributed_ = dist
+    return net
 
 
 def use_validation(net: _DeepARNet, valid_ds) -> None:
@@ -128,28 +149,83 @@ class _DeepARNet(NeuralNet):
         return self.criterion_(ll, y_true["mask"])
 
     def train_step(self, batch, **fit_params):
-        """Forward, backward, gradient clipping and one Adam step."""
+        """Forward, backward, gradient clipping and one Adam step.
+
+        In data-parallel training the local loss is multiplied by
+        ``loss_weight_`` (this rank's share of the global window weight, see
+        :meth:`DeepARCore.fit`), the gradients and that loss are averaged
+        over the ranks (one all-reduce of the flat buffer), then clipped:
+        the returned loss is the all-rank one.
+        """
         self._set_training(True)
         X, y = batch
         X = to_tensor(X, device=self.device)
         y_pred = self.module_(**X)
         loss = self.get_loss(y_pred, y, X=X, training=True)
-        if not torch.isfinite(loss):
+        dist = self.distributed_
+        if dist is None and not torch.isfinite(loss):
             raise _NonFiniteLoss(float(loss))
+        extra = 0 if dist is None else 1
         grads = self._grads_
-        if grads is None or grads.module is not self.module_:
-            grads = self._grads_ = _FlatGradients(self.module_)
+        if grads is None or grads.module is not self.module_ or grads.n_extra != extra:
+            grads = self._grads_ = _FlatGradients(self.module_, extra=extra)
         grads.zero_()
-        loss.backward()
-        grads.clip_norm_(self.gradient_clip)
+        if dist is None:
+            loss.backward()
+        else:
+            loss = loss * self.loss_weight_
+            loss.backward()
+            grads.extra[0] = loss.detach()
+            dist.all_reduce_(grads.buffer)
+            grads.buffer.div_(dist.world_size)
+            loss = grads.extra[0].clone()
+            # the all-rank loss: every rank stops together
+            if not torch.isfinite(loss):
+                raise _NonFiniteLoss(float(loss))
+        norm = grads.clip_norm_(self.gradient_clip)
         self.optimizer_.step()
+        if self.step_norms_ is not None:  # collected by _Monitor
+            self.step_norms_.append(norm.detach())
         return {"loss": loss.detach(), "y_pred": y_pred}
 
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch; in data-parallel training, an all-rank validation loss.
+
+        The validation loss is then the mean of the batch losses over every
+        rank's validation batches, weighted by their sizes (skorch's epoch
+        loss, over the union), recorded as one batch entry.
+        """
+        dist = self.distributed_
+        if dist is None or training or iterator is None:
+            return super().run_single_epoch(iterator, training, prefix, step_fn,
+                                            **fit_params)
+        loss_sum, count = 0.0, 0
+        for batch in iterator:
+            step = step_fn(batch, **fit_params)
+            size = get_len(batch[0])
+            loss_sum += float(step["loss"]) * size
+            count += size
+        # on the net's device: NCCL reduces CUDA tensors only
+        total = torch.tensor([loss_sum, count], dtype=torch.float64,
+                             device=self.device)
+        loss_sum, count = dist.all_reduce_(total).tolist()
+        self.history.new_batch()
+        self.history.record_batch(prefix + "_loss", loss_sum / max(count, 1))
+        self.history.record_batch(prefix + "_batch_size", int(count))
+        self.history.record(prefix + "_batch_count", 1)
+
     _grads_: _FlatGradients | None = None
+    #: the process group of data-parallel training (None: one process)
+    distributed_: DistributedContext | None = None
+    #: this rank's loss weight in data-parallel training
+    loss_weight_: float = 1.0
+    #: the epoch's gradient norms, while :class:`_Monitor` collects them
+    step_norms_: list | None = None
 
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_grads_", None)  # rebuilt on the next training step
+        state.pop("distributed_", None)  # a process group does not pickle
         return state
 
 
@@ -187,6 +263,46 @@ class _TrainingBar(Callback):
         return state
 
 
+class _Monitor(Callback):
+    """Per-epoch training metrics in the history, as a training job shows them.
+
+    ``windows_per_s`` (training windows of all ranks per second of the
+    epoch, validation included), ``grad_norm`` (mean over the epoch's steps of
+    the all-rank gradient norm before clipping), ``lr`` (the learning rate of
+    the epoch) and ``peak_memory_mb`` (the process' peak resident memory,
+    or the device's peak allocation on CUDA).
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.start_ = time.perf_counter()
+        net.step_norms_ = []
+        net.history.record("lr", float(net.optimizer_.param_groups[0]["lr"]))
+
+    def on_epoch_end(self, net, **kwargs):
+        elapsed = max(time.perf_counter() - self.start_, 1e-9)
+        row = net.history[-1]
+        batches = [b for b in row["batches"] if "train_batch_size" in b]
+        windows = sum(b["train_batch_size"] for b in batches)
+        dist = getattr(net, "distributed_", None)
+        world = 1 if dist is None else dist.world_size
+        net.history.record("windows_per_s", windows * world / elapsed)
+        norms, net.step_norms_ = net.step_norms_, None
+        if norms:
+            net.history.record("grad_norm", float(torch.stack(norms).mean()))
+        net.history.record("peak_memory_mb", _peak_memory_mb(net.device))
+
+
+def _peak_memory_mb(device) -> float:
+    if torch.device(device).type == "cuda" and torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
 class _NonFiniteLoss(FloatingPointError):
     """The training loss became NaN or infinite (raised by the train step)."""
 
@@ -201,19 +317,24 @@ class _FlatGradients:
     gradient to None in between does not detach the buffer.
     """
 
-    def __init__(self, module: torch.nn.Module) -> None:
+    def __init__(self, module: torch.nn.Module, extra: int = 0) -> None:
         self.module = module
         self.params = [p for p in module.parameters() if p.requires_grad]
         first = self.params[0]
-        self.flat = torch.zeros(sum(p.numel() for p in self.params),
-                                dtype=first.dtype, device=first.device)
+        size = sum(p.numel() for p in self.params)
+        # ``extra`` slots after the gradients (the loss, reduced with them)
+        self.n_extra = int(extra)
+        self.buffer = torch.zeros(size + self.n_extra,
+                                  dtype=first.dtype, device=first.device)
+        self.flat = self.buffer if not extra else self.buffer[:size]
+        self.extra = self.buffer[size:]
         self.views, start = [], 0
         for p in self.params:
             self.views.append(self.flat[start : start + p.numel()].view_as(p))
             start += p.numel()
 
     def zero_(self) -> None:
-        self.flat.zero_()
+        self.buffer.zero_()
         for p, view in zip(self.params, self.views, strict=True):
             p.grad = view
 

@@ -268,6 +268,9 @@ class _TrainWindows(Dataset):
         self.starts = self.ends - counts
         self.total = int(self.ends[-1])
         self.cdf = None if weights is None else np.cumsum(weights)
+        #: total weight of the windows (their number when uniform): the
+        #: share of this rank's windows in data-parallel training
+        self.total_weight = float(self.total if self.cdf is None else self.cdf[-1])
         self.batch_size, self.n_batches = batch_size, n_batches
         self.max_lag, self.context, self.horizon = max_lag, context, horizon
         self.empty_rate = float(empty_rate)
@@ -375,7 +378,9 @@ class TrainingSplit:
 
 
 def split_series(arr: PanelArrays, context: int, horizon: int,
-                 early_stopping: bool, seed: int) -> TrainingSplit:
+                 early_stopping: bool, seed: int,
+                 codes: np.ndarray | None = None,
+                 n_codes: int | None = None) -> TrainingSplit:
     """The time-ordered validation split of :meth:`DeepARCore.fit`.
 
     With ``early_stopping``, the last ``horizon`` steps of each series that
@@ -385,6 +390,11 @@ def split_series(arr: PanelArrays, context: int, horizon: int,
     validated as new series (their first value as context, as for a cold
     start): a validation set of long series' last steps alone stops training
     before the short-context regime is learned.
+
+    ``codes`` (positions of the panel's series among ``n_codes`` series, in
+    data-parallel training: the codes of this rank's shard in the union) make
+    the held-out draw a function of the series rather than of its position
+    in the shard, so that it does not depend on the sharding.
 
     Raises
     ------
@@ -405,7 +415,10 @@ def split_series(arr: PanelArrays, context: int, horizon: int,
         )
     held_out = np.zeros(n, dtype=bool)
     if early_stopping:
-        draw = np.random.default_rng([seed, 1]).random(n)
+        draw = np.random.default_rng([seed, 1]).random(
+            n if codes is None else int(n_codes))
+        if codes is not None:
+            draw = draw[codes]
         held_out = trainable & ~validate & (draw < HELD_OUT_SERIES_RATE)
         if not (trainable & ~held_out).any():
             held_out[:] = False
