@@ -32,6 +32,7 @@ from ._panel import (
     as_multiindex,
     build_panel,
     check_target_frame,
+    forecast_index,
     format_ids,
 )
 
@@ -434,18 +435,8 @@ class DeepARForecaster(BaseForecaster):
                 panel, fh_abs)
 
     def _index(self, panel, fh_abs) -> pd.Index:
-        names = list(self._hist_y.index.names)
-        if panel.single:
-            return pd.Index(fh_abs, name=names[-1])
-        n_t = len(fh_abs)
-        keys = panel.keys
-        if isinstance(keys, pd.MultiIndex):
-            levels = [np.repeat(keys.get_level_values(i), n_t)
-                      for i in range(keys.nlevels)]
-        else:
-            levels = [np.repeat(np.asarray(keys, dtype=object), n_t)]
-        time = pd.Index(fh_abs).take(np.tile(np.arange(n_t), len(keys)))
-        return pd.MultiIndex.from_arrays([*levels, time], names=names)
+        return forecast_index(panel.keys, fh_abs, list(self._hist_y.index.names),
+                              panel.single)
 
     @property
     def _varname(self):

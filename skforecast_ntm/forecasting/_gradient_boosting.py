@@ -19,6 +19,8 @@ from scipy.stats import norm
 from sktime.datatypes import update_data
 from sktime.forecasting.base import BaseForecaster
 
+from ._panel import forecast_index
+
 __all__ = ["GradientBoostingForecaster"]
 
 _MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
@@ -930,17 +932,8 @@ class GradientBoostingForecaster(BaseForecaster):
                 )
 
     def _index(self, panel: _Panel, times: pd.Index) -> pd.Index:
-        names = list(self._hist_y.index.names)
-        if panel.single:
-            return pd.Index(times, name=names[-1])
-        n_t, keys = len(times), panel.keys
-        if isinstance(keys, pd.MultiIndex):
-            levels = [np.repeat(keys.get_level_values(i), n_t)
-                      for i in range(keys.nlevels)]
-        else:
-            levels = [np.repeat(np.asarray(keys, dtype=object), n_t)]
-        time = pd.Index(times).take(np.tile(np.arange(n_t), len(keys)))
-        return pd.MultiIndex.from_arrays([*levels, time], names=names)
+        return forecast_index(panel.keys, times, list(self._hist_y.index.names),
+                              panel.single)
 
     @property
     def _varname(self):

@@ -185,6 +185,33 @@ def _numeric_values(frame: pd.DataFrame, what: str) -> np.ndarray:
     return frame.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def forecast_index(keys: pd.Index, times, names: list, single: bool) -> pd.Index:
+    """Index of a forecast frame: every series (``keys``) at every time.
+
+    A single series gets the time index alone (named ``names[-1]``); a panel
+    a MultiIndex ``(series levels..., time)`` in series-then-time order, the
+    row order of every forecast frame of the package.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.period_range("2020-01", periods=2, freq="M")
+    >>> forecast_index(pd.Index(["a", "b"]), t, ["id", "time"], False).tolist()
+    [('a', Period('2020-01', 'M')), ('a', Period('2020-02', 'M')), \
+('b', Period('2020-01', 'M')), ('b', Period('2020-02', 'M'))]
+    """
+    if single:
+        return pd.Index(times, name=names[-1])
+    n_t = len(times)
+    if isinstance(keys, pd.MultiIndex):
+        levels = [np.repeat(keys.get_level_values(i), n_t)
+                  for i in range(keys.nlevels)]
+    else:
+        levels = [np.repeat(np.asarray(keys, dtype=object), n_t)]
+    time = pd.Index(times).take(np.tile(np.arange(n_t), len(keys)))
+    return pd.MultiIndex.from_arrays([*levels, time], names=names)
+
+
 def check_target_frame(y, what: str = "y") -> None:
     """Checks sktime's input conversion would answer with a generic message.
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..forecasting._panel import format_ids
 from ..metrics import forecast_report
 
 __all__ = ["BacktestError", "BacktestResult", "backtest"]
@@ -42,14 +43,6 @@ class BacktestError(ValueError):
     ...     print("half" in str(err))
     True
     """
-
-
-def format_ids(ids, limit: int = 10) -> str:
-    """Readable, truncated list of series ids for messages."""
-    ids = list(ids)
-    shown = ", ".join(repr(i) for i in ids[:limit])
-    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
-    return f"[{shown}{more}]"
 
 
 def check_quantiles(quantiles, name: str = "quantiles") -> tuple:
