@@ -1,12 +1,13 @@
 """Conformal calibration of quantile forecasts from backtest residuals.
 
 Each quantile's distance to the median is multiplied by a factor learnt per
-quantile level and horizon step, so that on held-out backtest periods the
-share of actuals below each quantile matches its level (split-conformal
-quantile of the normalised residuals). The normalisation by the model's own
-spread makes the factor transfer across series of any scale and leaves
-series whose spread was already right as they were, relative to the others;
-see ``docs/model_selection.md`` for the choice.
+quantile level and horizon step from held-out backtest periods: by default
+the factor minimising the backtest's weighted quantile loss (wQL) of the
+level pair, taken only as far from 1 as the backtest shows beyond noise;
+optionally the split-conformal factor that matches the coverage exactly.
+The normalisation by the model's own spread makes the factor transfer
+across series of any scale and leaves series whose spread was already right
+as they were, relative to the others; see ``docs/model_selection.md`` for the choice.
 """
 
 from __future__ import annotations
@@ -43,14 +44,33 @@ class ConformalCalibrator:
     For a level ``q`` above the median (below is the mirror image), a
     backtest point with actual ``y``, median ``m`` and quantile ``Q_q`` has
     the normalised residual ``r_q = (y - m) / max(Q_q - m, floor * scale)``.
-    By default (``symmetric``) the levels ``q`` and ``1 - q`` share a factor:
-    the split-conformal quantile at the pair's coverage ``p = 2q - 1`` of the
-    two-sided scores ``max(r_q, r_(1-q))`` of horizon step ``h`` (the
-    ``ceil((n + 1) p)``-th smallest), so that ``m +- lambda * (Q - m)``
-    covers a share ``p`` of held-out actuals; a level without its mirror gets
-    the one-sided version (``p = q``). A well-calibrated pair has ``lambda``
-    near 1 (and is left at exactly 1 when within ``tolerance`` of nominal);
-    too narrow intervals get ``lambda > 1``. Steps with fewer than
+    By default (``symmetric``) the levels ``q`` and ``1 - q`` share a factor.
+
+    ``method="pinball"`` (default): ``lambda`` minimises the pair's backtest
+    wQL, ``sum rho_q(y - m - lambda (Q_q - m)) / sum |y|`` (the
+    denominator per window, over the panel, as Amazon Forecast's wQL); the
+    loss is convex in ``lambda`` and its minimiser is the weighted
+    ``q``-quantile (``q`` the upper level) of the residuals of both sides,
+    each weighted by its distance ``|Q - m|`` over the window's ``sum |y|``.
+    The factor kept is the end of that quantile's distribution-free
+    confidence interval nearest to 1 (the weighted quantiles at ``q -+
+    tolerance * sqrt(q (1 - q) / n_eff)``, ``n_eff`` Kish's effective number
+    of series x windows), and exactly 1 when the interval contains 1: the
+    quantiles move only as far as the backtest shows beyond noise, so the
+    backtest wQL is never increased, and the backtest models' extra error
+    (they see less history than the final model) is not carried over in
+    full. With ``tolerance=None`` the minimiser itself.
+
+    ``method="coverage"``: the split-conformal quantile at the pair's
+    coverage ``p = 2q - 1`` of the two-sided scores ``max(r_q, r_(1-q))`` of
+    horizon step ``h`` (the ``ceil((n + 1) p)``-th smallest), so that ``m +-
+    lambda * (Q - m)`` covers a share ``p`` of held-out actuals; a level
+    without its mirror gets the one-sided version (``p = q``). A
+    well-calibrated pair has ``lambda`` near 1 (and is left at exactly 1
+    when within ``tolerance`` of nominal); too narrow intervals get ``lambda
+    > 1``.
+
+    Steps with fewer than
     ``min_samples`` scores use the factor pooled over all steps. ``scale``
     (each series' mean absolute seasonal difference) only floors degenerate
     (zero-width) forecasts.
@@ -71,11 +91,13 @@ class ConformalCalibrator:
         uncertain; narrowing learnt from them would over-narrow the final
         model, while widening is conservative.
     tolerance : float or None, default=2.0
-        Leave a level as forecast (factor 1 at every step) when its backtest
-        share of actuals below the quantile is within ``tolerance`` binomial
-        standard errors of the level, counting each series and window once
-        (its steps are correlated): quantiles that are right up to noise are
-        not touched. None: always calibrate.
+        Binomial standard errors of noise allowed, counting each series and
+        window once (its steps are correlated). ``"pinball"``: the half-width
+        of the confidence interval whose end nearest 1 is the factor (1 when
+        the interval contains 1). ``"coverage"``: a level is left as
+        forecast (factor 1 at every step) when its backtest coverage is
+        within ``tolerance`` standard errors of nominal. None: the point
+        estimate, always.
     symmetric : bool, default=True
         Levels ``q`` and ``1 - q`` share one factor, learnt from the
         two-sided score ``max(r_q, r_(1-q))`` so that the interval between
@@ -83,6 +105,11 @@ class ConformalCalibrator:
         median in the backtest window (a common shock across the series of a
         panel would otherwise widen one side and narrow the other). False:
         one factor per level, one-sided.
+    method : {"pinball", "coverage"}, default="pinball"
+        Choose the factor by the backtest wQL (with the noise margin of
+        ``tolerance``) or match the backtest coverage exactly
+        (split-conformal, the rule before; it overshoots nominal coverage
+        when the backtest models err more than the final one).
 
     Attributes
     ----------
@@ -101,17 +128,20 @@ class ConformalCalibrator:
     >>> y = rng.normal(size=(1, 500, 2))                # (windows, series, h)
     >>> levels = [0.1, 0.5, 0.9]
     >>> q = np.zeros((1, 500, 2, 3)) + 0.5 * norm.ppf(levels)  # half as wide
-    >>> cal = ConformalCalibrator().fit(y, q, levels, scale=np.ones(500))
+    >>> cal = ConformalCalibrator(tolerance=None).fit(y, q, levels, np.ones(500))
     >>> cal.factors_.shape                               # (horizon, levels != 0.5)
     (2, 2)
     >>> bool(np.all(np.abs(cal.factors_ - 2) < 0.25))     # about 2: twice as wide
+    True
+    >>> cal = ConformalCalibrator().fit(y, q, levels, np.ones(500))  # default
+    >>> bool(np.all((cal.factors_ > 1.5) & (cal.factors_ < 2)))  # most of the way
     True
     """
 
     def __init__(self, per_step: bool = True, min_samples: int = 30,
                  floor: float = 0.01, max_factor: float = 20.0,
                  allow_narrowing: bool = False, tolerance: float | None = 2.0,
-                 symmetric: bool = True):
+                 symmetric: bool = True, method: str = "pinball"):
         self.per_step = per_step
         self.min_samples = min_samples
         self.floor = floor
@@ -119,6 +149,7 @@ class ConformalCalibrator:
         self.allow_narrowing = allow_narrowing
         self.tolerance = tolerance
         self.symmetric = symmetric
+        self.method = method
 
     def fit(self, actual, quantile_forecasts, levels: Sequence[float], scale
             ) -> ConformalCalibrator:
@@ -133,6 +164,9 @@ class ConformalCalibrator:
             The ``L`` levels; 0.5 must be among them.
         scale : array of shape (n_series,) or (windows, n_series)
         """
+        if self.method not in ("pinball", "coverage"):
+            raise ValueError(f"method must be 'pinball' or 'coverage', got "
+                             f"{self.method!r}.")
         levels = check_quantiles(levels, "levels")
         if 0.5 not in levels:
             raise ValueError("levels must include the median 0.5.")
@@ -149,7 +183,7 @@ class ConformalCalibrator:
         H = y.shape[2]
         factors = np.ones((H, len(others)))
         counts = np.zeros((H, len(others)), dtype=int)
-        resid = {}
+        resid, dists = {}, {}
         for q in others:
             sign = 1.0 if q > 0.5 else -1.0
             dist = np.maximum(sign * (qf[..., levels.index(q)] - med),
@@ -157,6 +191,7 @@ class ConformalCalibrator:
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = sign * (y - med) / dist
             resid[q] = np.where(np.isfinite(r) & (dist > 0), r, np.nan)
+            dists[q] = dist
         units = []  # (levels sharing a factor, score, target share)
         done = set()
         for q in others:
@@ -173,11 +208,22 @@ class ConformalCalibrator:
             else:
                 units.append(([q], resid[q], max(q, 1.0 - q)))
                 done.add(q)
+        if self.method == "pinball":
+            # wQL's weights: the panel sum of |actuals| of each window (its
+            # denominator; floored by the scales for an all-zero window)
+            den = np.nansum(np.abs(np.where(np.isfinite(y), y, 0.0)), axis=(1, 2))
+            den = np.maximum(den, self.floor * np.nansum(s[..., 0], axis=1) * H)
+            w_win = np.where(den > 0, 1.0 / np.where(den > 0, den, 1.0), 0.0)
+            w_pt = np.broadcast_to(w_win[:, None, None], y.shape)
         for group, r, p in units:
             cols = [others.index(q) for q in group]
             ok = np.isfinite(r)
-            pooled = _conformal_quantile(r[ok], p)
             counts[:, cols] = ok.sum(axis=(0, 1))[:, None]
+            if self.method == "pinball":
+                factors[:, cols] = self._pinball_factors(
+                    group, resid, dists, ok, w_pt)[:, None]
+                continue
+            pooled = _conformal_quantile(r[ok], p)
             if self.tolerance is not None and ok.any():
                 share = float(np.mean(r[ok] <= 1.0))
                 n_eff = int(ok.any(axis=2).sum())  # series x windows
@@ -198,6 +244,48 @@ class ConformalCalibrator:
         self.factors_ = np.clip(factors, low, self.max_factor)
         self.n_samples_ = counts
         return self
+
+    def _pinball_factors(self, group, resid, dists, ok, w_pt):
+        """Per-step factors of one level group from its backtest wQL.
+
+        The weighted pinball loss ``sum_i w_i rho_q(y_i - m_i - s_q lambda
+        d_i)`` summed over the group's levels is convex in ``lambda``; its
+        minimiser is the weighted ``p``-quantile of the normalised residuals
+        ``r`` of both sides, weighted by ``w_i d_i`` (``p`` the group's upper
+        level, ``max(q, 1 - q)`` for a lone level). The factor kept is the
+        end of that quantile's distribution-free confidence interval (the
+        weighted quantiles at ``p -+ tolerance * sqrt(p (1 - p) / n_eff)``,
+        ``n_eff`` Kish's effective number of series x windows) nearest to 1,
+        and 1 when the interval contains it: the quantiles move only as far
+        as the backtest shows beyond noise.
+        """
+        H = ok.shape[2]
+        p = max(max(group), 1.0 - min(group))
+        z = 0.0 if self.tolerance is None else float(self.tolerance)
+
+        def factor(mask):
+            u = np.concatenate([resid[q][mask] for q in group])
+            wt = np.concatenate([(w_pt * dists[q])[mask] for q in group])
+            lam = _weighted_quantile(u, wt, p)
+            if not np.isfinite(lam) or z == 0.0 or lam == 1.0:
+                return lam
+            unit_w = sum(np.where(mask, w_pt * dists[q], 0.0).sum(axis=2)
+                         for q in group)
+            n_eff = unit_w.sum() ** 2 / max((unit_w ** 2).sum(), 1e-300)
+            half = z * np.sqrt(p * (1.0 - p) / max(n_eff, 1.0))
+            if lam > 1.0:
+                return max(1.0, _weighted_quantile(u, wt, max(p - half, 0.0)))
+            return min(1.0, _weighted_quantile(u, wt, min(p + half, 1.0)))
+
+        pooled = factor(ok) if ok.any() else np.nan
+        lam = np.full(H, pooled)
+        if self.per_step:
+            for h in range(H):
+                if ok[..., h].sum() >= self.min_samples:
+                    mask = np.zeros_like(ok)
+                    mask[..., h] = ok[..., h]
+                    lam[h] = factor(mask)
+        return lam
 
     def factors_for(self, alpha: Sequence[float], steps) -> np.ndarray:
         """Factors of levels ``alpha`` at horizon steps ``steps`` (1-based).
@@ -244,6 +332,19 @@ class ConformalCalibrator:
                           self.floor * np.nan_to_num(np.asarray(scale, float))[:, None])
         out = np.where(sign == 0, q, med + sign * f * dist)
         return np.sort(out, axis=1)
+
+
+def _weighted_quantile(u: np.ndarray, w: np.ndarray, p: float) -> float:
+    """Smallest ``u`` whose cumulative weight reaches ``p`` of the total: the
+    minimiser of ``sum_i w_i rho_p(u_i - lambda)`` (NaN without weight)."""
+    keep = np.isfinite(u) & np.isfinite(w) & (w > 0)
+    u, w = u[keep], w[keep]
+    if not u.size:
+        return float("nan")
+    order = np.argsort(u, kind="stable")
+    cw = np.cumsum(w[order])
+    k = min(u.size - 1, int(np.searchsorted(cw, p * cw[-1], side="left")))
+    return float(u[order][k])
 
 
 def _conformal_quantile(r: np.ndarray, p: float) -> float:
@@ -324,7 +425,7 @@ class CalibratedForecaster(BaseForecaster):
         Periods between backtest cutoffs (default the horizon).
     levels : sequence of float, optional
         Levels calibrated (default :data:`DEFAULT_LEVELS`).
-    per_step, min_samples, floor, allow_narrowing, tolerance : see
+    per_step, min_samples, floor, allow_narrowing, tolerance, method : see
         :class:`ConformalCalibrator`.
     seasonal_period : int, optional
         For the series scale; inferred from the frequency when omitted.
@@ -370,7 +471,7 @@ class CalibratedForecaster(BaseForecaster):
     }
     def __init__(self, forecaster, windows=2, horizon=None, step=None, levels=None,
                  per_step=True, min_samples=30, floor=0.01, allow_narrowing=False,
-                 tolerance=2.0, seasonal_period=None):
+                 tolerance=2.0, seasonal_period=None, method="pinball"):
         self.forecaster = forecaster
         self.windows = windows
         self.horizon = horizon
@@ -382,6 +483,7 @@ class CalibratedForecaster(BaseForecaster):
         self.allow_narrowing = allow_narrowing
         self.tolerance = tolerance
         self.seasonal_period = seasonal_period
+        self.method = method
         super().__init__()
 
     def _fit(self, y, X=None, fh=None):
@@ -395,7 +497,8 @@ class CalibratedForecaster(BaseForecaster):
         n_win = feasible_windows(pm.values.shape[1], h, step, int(self.windows))
         self.calibrator_ = ConformalCalibrator(
             per_step=self.per_step, min_samples=self.min_samples, floor=self.floor,
-            allow_narrowing=self.allow_narrowing, tolerance=self.tolerance)
+            allow_narrowing=self.allow_narrowing, tolerance=self.tolerance,
+            method=self.method)
         self.backtest_ = None
         if n_win >= 1:
             bt = backtest(self.forecaster, y, X, horizon=h, windows=n_win, step=step,
