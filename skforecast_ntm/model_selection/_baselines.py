@@ -49,6 +49,19 @@ def _right_aligned(y: pd.DataFrame):
     return keys, out
 
 
+def _sktime_quantiles(forecaster, v, h, z, fh, levels) -> np.ndarray:
+    """Quantiles (h, L) of an sktime forecaster fitted to one series ``v``;
+    the Gaussian fallback where it fails or returns non-finite values."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            forecaster.fit(pd.Series(v), fh=fh)
+            q = forecaster.predict_quantiles(alpha=list(levels)).to_numpy(float)
+    except (ValueError, np.linalg.LinAlgError):
+        return _fallback(v, h, z)
+    return q if np.isfinite(q).all() else _fallback(v, h, z)
+
+
 class _PanelQuantileForecaster(BaseForecaster):
     """Base: quantiles of every series from its NaN-padded history."""
 
@@ -246,14 +259,7 @@ class ThetaForecaster(_PanelQuantileForecaster):
                 return _fallback(v, h, z)
             seasonal = bool(sp > 1 and len(v) >= 2 * sp and (v > 0).all())
             f = _Theta(sp=sp if seasonal else 1, deseasonalize=seasonal)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    f.fit(pd.Series(v), fh=fh)
-                    q = f.predict_quantiles(alpha=list(levels)).to_numpy(float)
-            except (ValueError, np.linalg.LinAlgError):
-                return _fallback(v, h, z)
-            return q if np.isfinite(q).all() else _fallback(v, h, z)
+            return _sktime_quantiles(f, v, h, z, fh, levels)
 
         return _per_series(train, h, one)
 
@@ -295,13 +301,6 @@ class ARIMAForecaster(_PanelQuantileForecaster):
             f = AutoARIMA(sp=sp if seasonal else 1, seasonal=seasonal,
                           suppress_warnings=True, max_p=2, max_q=2, max_P=1,
                           max_Q=1, maxiter=20, error_action="ignore")
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    f.fit(pd.Series(v), fh=fh)
-                    q = f.predict_quantiles(alpha=list(levels)).to_numpy(float)
-            except (ValueError, np.linalg.LinAlgError):
-                return _fallback(v, h, z)
-            return q if np.isfinite(q).all() else _fallback(v, h, z)
+            return _sktime_quantiles(f, v, h, z, fh, levels)
 
         return _per_series(train, h, one)
