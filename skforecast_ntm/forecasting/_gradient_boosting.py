@@ -19,7 +19,7 @@ from scipy.stats import norm
 from sktime.datatypes import update_data
 from sktime.forecasting.base import BaseForecaster
 
-from ._panel import forecast_index
+from ._panel import _numeric_values, forecast_index, format_ids
 
 __all__ = ["GradientBoostingForecaster"]
 
@@ -64,13 +64,6 @@ _OFFSET_BASE = {
 
 #: seasonal lags aligned on the target date (one and two seasons back)
 _N_SEASON_LAGS = 2
-
-
-def _format_ids(ids, limit: int = 10) -> str:
-    ids = list(ids)
-    shown = ", ".join(repr(i) for i in ids[:limit])
-    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
-    return f"[{shown}{more}]"
 
 
 # ------------------------------------------------------------------ time grid
@@ -220,7 +213,7 @@ class _Panel:
             if np.isinf(values).any():
                 bad = pd.unique(np.asarray(keys)[codes[np.isinf(values)]])
                 raise ValueError(
-                    f"y has infinite values in series {_format_ids(bad)}; replace "
+                    f"y has infinite values in series {format_ids(bad)}; replace "
                     "them by NaN (a missing value) first."
                 )
         self.y = np.full((n, t), np.nan)
@@ -240,7 +233,7 @@ class _Panel:
             if (xcodes < 0).any():
                 bad = pd.unique(np.asarray(x_keys)[xcodes < 0])
                 raise ValueError(
-                    f"X has rows for series {_format_ids(bad)} that are not in y."
+                    f"X has rows for series {format_ids(bad)} that are not in y."
                 )
             xpos = self.grid.positions(x_times)
             _check_duplicates(xcodes, xpos, keys, "X")
@@ -278,23 +271,15 @@ def _check_duplicates(codes, pos, keys, what: str) -> None:
     if dup.any():
         bad = pd.unique(np.asarray(keys)[codes[dup]])
         raise ValueError(
-            f"Duplicate time stamps within series {_format_ids(bad)} of {what}; "
+            f"Duplicate time stamps within series {format_ids(bad)} of {what}; "
             "each (series, time) pair must appear once: aggregate duplicates "
             "first, e.g. df.groupby([id, time]).sum()."
         )
 
 
 def _numeric(frame: pd.DataFrame, what: str) -> np.ndarray:
-    bad = [c for c in frame.columns
-           if not (pd.api.types.is_numeric_dtype(frame[c])
-                   or pd.api.types.is_bool_dtype(frame[c]))]
-    if bad:
-        raise TypeError(
-            f"{what} column(s) {bad} are not numeric (dtypes "
-            f"{[str(frame[c].dtype) for c in bad]}); encode them as numbers "
-            "first (e.g. category codes or one-hot columns)."
-        )
-    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    return _numeric_values(frame, what, fix="Encode them as numbers first "
+                           "(e.g. category codes or one-hot columns).")
 
 
 # ---------------------------------------------------------------- features
@@ -798,7 +783,7 @@ class GradientBoostingForecaster(BaseForecaster):
         empty = panel.keys[panel.first_obs >= panel.T]
         if len(empty):
             raise ValueError(
-                f"Series {_format_ids(empty)} have no observed target value; a "
+                f"Series {format_ids(empty)} have no observed target value; a "
                 "tabular model needs at least one to scale and lag on. Drop "
                 "them or fill them first."
             )
@@ -810,7 +795,7 @@ class GradientBoostingForecaster(BaseForecaster):
         short = panel.keys[n_obs < need]
         if len(short):
             warnings.warn(
-                f"Series {_format_ids(short)} have fewer observations than the "
+                f"Series {format_ids(short)} have fewer observations than the "
                 f"longest lag/window/season ({need}); their unavailable lags "
                 "are missing values (LightGBM's learnt missing-value branches) "
                 "and they are still forecast.",
@@ -868,7 +853,7 @@ class GradientBoostingForecaster(BaseForecaster):
         ended = panel.keys[(panel.last < cut)]
         if len(ended):
             warnings.warn(
-                f"Series {_format_ids(ended)} end before the cutoff "
+                f"Series {format_ids(ended)} end before the cutoff "
                 f"{self.cutoff[0]}; they are forecast from the common cutoff "
                 "like every series (their periods after their last row count as "
                 "missing values).",
@@ -887,7 +872,7 @@ class GradientBoostingForecaster(BaseForecaster):
         if no_hist.any():
             fallback = float(np.nanmedian(s)) if (~no_hist).any() else 1.0
             warnings.warn(
-                f"Series {_format_ids(panel.keys[no_hist])} have no observed "
+                f"Series {format_ids(panel.keys[no_hist])} have no observed "
                 f"value up to the cutoff; they are forecast on the panel's median "
                 f"scale ({fallback:g}) from their covariates and calendar only.",
                 UserWarning, stacklevel=4,
@@ -913,7 +898,7 @@ class GradientBoostingForecaster(BaseForecaster):
             raise ValueError(
                 f"X has no rows for the forecast periods "
                 f"{[str(d) for d in dates[:10]]} of series "
-                f"{_format_ids(panel.keys[absent.any(1)])}; the covariates "
+                f"{format_ids(panel.keys[absent.any(1)])}; the covariates "
                 f"{self._x_columns} are read at each target date: pass X rows "
                 "for every period of fh."
             )
@@ -926,7 +911,7 @@ class GradientBoostingForecaster(BaseForecaster):
                 raise ValueError(
                     f"X column {col!r} is missing (NaN) at the forecast periods "
                     f"{[str(d) for d in dates[:10]]} of series "
-                    f"{_format_ids(panel.keys[bad.any(1)])}, and it had no "
+                    f"{format_ids(panel.keys[bad.any(1)])}, and it had no "
                     "missing values in training; fill it (e.g. the planned "
                     "price) before predicting."
                 )

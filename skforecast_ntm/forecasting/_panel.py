@@ -163,7 +163,14 @@ def _check_finite(values: np.ndarray, keys: pd.Index, times: pd.Index,
         )
 
 
-def _numeric_values(frame: pd.DataFrame, what: str) -> np.ndarray:
+def _numeric_values(
+    frame: pd.DataFrame, what: str,
+    fix: str = "Encode them as numbers first (e.g. one-hot), or declare them in "
+               "static_categorical_columns.",
+) -> np.ndarray:
+    """``frame`` as float64 (NaN for missing), or a TypeError naming the
+    non-numeric columns: numbers stored as text get ``pd.to_numeric`` as the
+    fix, other columns ``fix``."""
     bad = [
         c for c in frame.columns
         if not (pd.api.types.is_numeric_dtype(frame[c]) or
@@ -179,8 +186,7 @@ def _numeric_values(frame: pd.DataFrame, what: str) -> np.ndarray:
     if bad:
         raise TypeError(
             f"{what} column(s) {bad} are not numeric (dtypes "
-            f"{[str(frame[c].dtype) for c in bad]}). Encode them as numbers "
-            "first (e.g. one-hot), or declare them in static_categorical_columns."
+            f"{[str(frame[c].dtype) for c in bad]}). {fix}"
         )
     return frame.to_numpy(dtype=np.float64, na_value=np.nan)
 

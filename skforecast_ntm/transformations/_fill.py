@@ -24,7 +24,12 @@ import pandas as pd
 from sktime.transformations.base import BaseTransformer
 
 from ..forecasting._features import FrequencyInfo, infer_frequency, make_grid
-from ..forecasting._panel import _instance_keys, as_multiindex, format_ids
+from ..forecasting._panel import (
+    _instance_keys,
+    _numeric_values,
+    as_multiindex,
+    format_ids,
+)
 
 __all__ = ["MissingValueFiller", "FILL_METHODS"]
 
@@ -104,16 +109,8 @@ def _time_key(times: pd.Index) -> np.ndarray:
 
 
 def _numeric_frame(frame: pd.DataFrame, who: str) -> np.ndarray:
-    bad = [c for c in frame.columns
-           if not (pd.api.types.is_numeric_dtype(frame[c])
-                   or pd.api.types.is_bool_dtype(frame[c]))]
-    if bad:
-        raise TypeError(
-            f"{who} needs numeric columns; {bad} have dtypes "
-            f"{[str(frame[c].dtype) for c in bad]}. Convert them first "
-            "(pd.to_numeric) or select the numeric columns."
-        )
-    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    return _numeric_values(frame, who, fix="Convert them first (pd.to_numeric) "
+                           "or select the numeric columns.")
 
 
 def _rolling_stat(values: np.ndarray, codes: np.ndarray, window: int,
