@@ -16,6 +16,7 @@ from skforecast_ntm.forecasting._gradient_boosting import (  # noqa: E402
     GradientBoostingForecaster,
     _Features,
     _Panel,
+    _uncross,
 )
 
 FAST = dict(n_estimators=30, learning_rate=0.1, num_leaves=8,
@@ -183,6 +184,17 @@ def test_quantiles_ordered_exact_and_interpolated(fitted, retail):
     assert (trained[:, 2] - trained[:, 0]).mean() > 0
 
 
+def test_crossing_levels_are_clipped_to_the_median_which_stays():
+    levels = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
+    vals = np.array([[[2.0, 1.0, 3.0, 5.0, 4.0],    # outer pair swapped
+                      [4.0, 5.0, 3.0, 2.0, 6.0],    # P10 and P90 cross P50
+                      [1.0, 2.0, 3.0, 4.0, 5.0]]])  # already ordered
+    _uncross(vals, levels)
+    np.testing.assert_array_equal(vals[0], [[1, 1, 3, 5, 5],
+                                            [3, 3, 3, 3, 6],
+                                            [1, 2, 3, 4, 5]])
+
+
 def test_pinball_models_bracket_the_truth(retail, fitted):
     """P10/P90 of the trained quantile models cover most test points."""
     y_te, X_te = retail[1], retail[3]
@@ -339,7 +351,26 @@ def test_update_moves_the_origin(retail):
         pd.Timedelta("1D")
 
 
+def test_outer_levels_take_a_third_of_the_rounds_at_three_times_the_rate(retail):
+    y_tr, _, X_tr, _ = retail
+    f = GradientBoostingForecaster(**FAST).fit(y_tr, X=X_tr, fh=[1, 2])
+    assert f.boosters_[0.5].num_trees() == 30
+    assert f.boosters_[0.1].num_trees() == f.boosters_[0.9].num_trees() == 10
+    assert f._outer_schedule() == (10, pytest.approx(0.3))
+    # every level alike on request; a rate in lgbm_params applies to all
+    same = GradientBoostingForecaster(**{**FAST, "n_estimators_outer": 30})
+    assert same._outer_schedule() == (30, pytest.approx(0.1))
+    same.fit(y_tr, X=X_tr, fh=[1, 2])
+    assert same.boosters_[0.9].num_trees() == 30
+    big = GradientBoostingForecaster(**{**FAST, "learning_rate": 0.6})
+    assert big._outer_schedule() == (10, 1.0)  # capped
+    # the median booster is the same whatever the outer schedule
+    assert (f.boosters_[0.5].dump_model()["tree_info"]
+            == same.boosters_[0.5].dump_model()["tree_info"])
+
+
 @pytest.mark.parametrize("kwargs, match", [
+    ({"n_estimators_outer": 0}, "n_estimators_outer must be an integer >= 1"),
     ({"lags": [0, 1]}, "lags must be None or a non-empty sequence"),
     ({"windows": [1]}, "windows must be at least 2"),
     ({"n_jobs": 0}, "n_jobs must be None, -1"),
