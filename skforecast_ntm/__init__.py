@@ -6,7 +6,12 @@ that turn text into covariates.
 
 from .forecasting import DeepARForecaster, DeepARRegressor, GradientBoostingForecaster
 from .model_selection import AutoForecaster, CalibratedForecaster, backtest
-from .topics import NeuralTopicModel, TopicVectorizer
+from .topics import (
+    CorpusStatistics,
+    NeuralTopicModel,
+    TopicVectorizer,
+    build_vocabulary,
+)
 from .transformations import (
     ABCXYZSegmenter,
     CalendarFeatures,
@@ -27,6 +32,7 @@ __all__ = [
     "AutoForecaster",
     "CalendarFeatures",
     "CalibratedForecaster",
+    "CorpusStatistics",
     "DeepARForecaster",
     "DeepARRegressor",
     "GradientBoostingForecaster",
@@ -40,6 +46,7 @@ __all__ = [
     "abc_xyz_segments",
     "aggregate_transactions",
     "backtest",
+    "build_vocabulary",
     "future_index",
     "segment_summary",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import Any
 
@@ -27,6 +28,7 @@ from sklearn.utils.validation import (
 
 from ..networks._topic_vae import TopicVAE, make_topic_vae
 from ._embeddings import centre_and_normalise, ppmi_word_embeddings
+from ._streaming import CorpusStatistics, chunk_source
 from ._training import (
     EVAL_CHUNK,
     batch_inputs,
@@ -231,6 +233,14 @@ default="ppmi"
     on 20 Newsgroups with 5,000 words their NPMI falls from 0.30 to under
     0.05 (``docs/topics.md``, "Vocabulary size").
 
+    Corpora larger than memory: call :meth:`partial_fit` once per chunk of
+    counts, for as many passes as wanted, passing corpus-wide
+    ``corpus_statistics`` (:meth:`CorpusStatistics.from_counts`, one pass)
+    to the first call so that the decoded words and word embeddings are the
+    corpus', and :meth:`transform_stream` for one array per chunk;
+    ``TopicVectorizer.fit_stream`` does all of it for raw text
+    (``docs/topics.md``, "Streaming / large corpora").
+
     References
     ----------
     Srivastava, A. and Sutton, C. (2017). Autoencoding Variational Inference
@@ -375,19 +385,38 @@ default="ppmi"
                 )
         return tuple(int(s) for s in sizes)
 
-    def _init_network(self, X, rng: np.random.RandomState) -> None:
-        """Build network and optimiser (seeded from ``rng``) for the words of X."""
+    def _init_network(self, X, rng: np.random.RandomState,
+                      statistics: CorpusStatistics | None = None) -> None:
+        """Build network and optimiser (seeded from ``rng``) for the words of X.
+
+        The word statistics (decoded words, document frequencies, NVDM's
+        background, ``"ppmi"`` embeddings) come from ``X``, or from
+        ``statistics`` (a streamed corpus) when given.
+        """
         device = resolve_device(self.device)
         self._device = device
         n_words = X.shape[1]
-        self._decoder_index = self._select_decoder_words(X)
+        if statistics is None:
+            df = np.asarray((X > 0).sum(axis=0)).ravel()
+            sample = X
+        else:
+            statistics.check(n_words, f"{type(self).__name__}.partial_fit")
+            df = np.asarray(statistics.document_frequency)
+            sample = statistics.sample
+        self._decoder_index = self._select_decoder_words(df)
         self.decoder_words_ = np.arange(n_words) if self._decoder_index is None \
             else self._decoder_index
         self._sparse = n_words >= SPARSE_ENCODER_MIN_WORDS
-        X_dec = X if self._decoder_index is None else X[:, self._decoder_index]
-        self._document_frequency = np.zeros(X_dec.shape[1])
-        self._count_documents(X)
-        self.word_embeddings_ = self._word_embeddings(X_dec, n_words)
+        dec = slice(None) if self._decoder_index is None else self._decoder_index
+        # with corpus statistics, the document frequencies are the corpus'
+        # and later partial_fit calls do not add to them
+        self._fixed_statistics = statistics is not None
+        if statistics is None:
+            self._document_frequency = np.zeros(df[dec].shape[0])
+            self._count_documents(X)
+        else:
+            self._document_frequency = df[dec].astype(np.float64)
+        self.word_embeddings_ = self._word_embeddings(sample[:, dec], n_words)
         with seeded_torch(draw_seed(rng), device):
             net = make_topic_vae(
                 self.model,
@@ -406,8 +435,10 @@ default="ppmi"
                 sparse_input=self._sparse,
             )
         if self.model == "nvdm":
-            net.init_background(
-                torch.from_numpy(np.asarray(X_dec.sum(axis=0)).ravel()))
+            frequency = np.asarray(X[:, dec].sum(axis=0)).ravel() \
+                if statistics is None \
+                else np.asarray(statistics.term_frequency, np.float64)[dec]
+            net.init_background(torch.from_numpy(frequency))
         self.network_: TopicVAE = net.to(device)
         self._optimizer = make_optimizer(
             self.network_, self.learning_rate, self.beta1, self.weight_decay, device)
@@ -419,12 +450,14 @@ default="ppmi"
         X_dec = X if self._decoder_index is None else X[:, self._decoder_index]
         self._document_frequency += np.asarray((X_dec > 0).sum(axis=0)).ravel()
 
-    def _select_decoder_words(self, X) -> np.ndarray | None:
-        """Columns the decoder reconstructs (sorted), or None for all."""
+    def _select_decoder_words(self, df: np.ndarray) -> np.ndarray | None:
+        """Columns the decoder reconstructs (sorted), or None for all.
+
+        ``df``: the documents holding each column.
+        """
         limit = self.max_decoder_words
-        if limit is None or limit >= X.shape[1]:
+        if limit is None or limit >= df.shape[0]:
             return None
-        df = np.asarray((X > 0).sum(axis=0)).ravel()
         return np.sort(np.argsort(-df, kind="stable")[:limit])
 
     def _word_embeddings(self, X, n_features: int) -> np.ndarray | None:
@@ -553,17 +586,26 @@ default="ppmi"
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any = None) -> NeuralTopicModel:
+    def partial_fit(self, X: Any, y: Any = None, *,
+                    corpus_statistics: CorpusStatistics | None = None
+                    ) -> NeuralTopicModel:
         """Update the model with one epoch over a batch of documents.
 
         The first call initialises the network (its vocabulary size is fixed
         from then on); later calls continue training with the same optimiser
-        state, so a corpus that arrives in batches can be learnt batch by
-        batch. Early stopping and ``sub_sample`` do not apply. With
-        ``word_embeddings="ppmi"`` the word vectors are computed from the
-        first call's documents and kept: make that batch representative,
-        or pass vectors computed beforehand on a sample of the corpus
-        (:func:`ppmi_word_embeddings`) as ``word_embeddings``.
+        state, so a corpus that arrives in batches (or does not fit in
+        memory) can be learnt batch by batch, for as many passes as wanted.
+        Early stopping and ``sub_sample`` do not apply.
+
+        The word statistics the network is built from (the decoded words
+        ``decoder_words_``, the ``"ppmi"`` word embeddings, NVDM's
+        background frequencies, the document frequencies of the top-word
+        ranking) come from ``corpus_statistics`` when given: corpus-wide
+        statistics of a streaming pass (:func:`build_vocabulary` for text,
+        :meth:`CorpusStatistics.from_counts` for counts). Without it they
+        come from the first call's documents (the document frequencies then
+        add up the documents of every call): make that batch
+        representative.
 
         Parameters
         ----------
@@ -571,6 +613,10 @@ default="ppmi"
             Document-term counts (non-negative).
         y : Ignored
             Not used, present for API consistency.
+        corpus_statistics : CorpusStatistics or None, default=None
+            Statistics of the whole corpus, with ``n_features`` features.
+            Used by the first call; later calls may pass the same object
+            (it is only checked against ``n_features``).
 
         Returns
         -------
@@ -579,13 +625,22 @@ default="ppmi"
         """
         first_time = not hasattr(self, "network_")
         X = self._validate_X(X, reset=first_time, whom="NeuralTopicModel.partial_fit")
+        if corpus_statistics is not None and \
+                not isinstance(corpus_statistics, CorpusStatistics):
+            raise TypeError(
+                "corpus_statistics must be a CorpusStatistics (from "
+                "build_vocabulary or CorpusStatistics.from_counts), got "
+                f"{type(corpus_statistics).__name__}.")
         if first_time:
             self._rng = check_random_state(self.random_state)
-            self._init_network(X, self._rng)
+            self._init_network(X, self._rng, corpus_statistics)
             self.validation_loss_curve_ = None
             self.best_validation_loss_ = None
         else:
-            self._count_documents(X)
+            if corpus_statistics is not None:
+                corpus_statistics.check(X.shape[1], "NeuralTopicModel.partial_fit")
+            if not getattr(self, "_fixed_statistics", False):
+                self._count_documents(X)
         rng = self._rng
         idx = rng.permutation(X.shape[0])
         loss = train_epoch(self.network_, self._optimizer, X, idx, draw_seed(rng),
@@ -625,6 +680,28 @@ default="ppmi"
                 out[rows] = theta.cpu().numpy()
         out[row_sums(X) <= 0] = 1.0 / self.n_components
         return out
+
+    def transform_stream(self, chunks: Any) -> Iterator[np.ndarray]:
+        """Topic weights of a stream of chunks, one array per chunk.
+
+        A generator: each chunk is transformed when it is read, so memory
+        follows one chunk. ``np.vstack(list(model.transform_stream(chunks)))``
+        equals ``model.transform`` of the stacked chunks.
+
+        Parameters
+        ----------
+        chunks : iterable of {array-like, sparse matrix}, or a callable \
+returning one
+            Chunks of document-term counts, each of shape
+            ``(n_chunk_samples, n_features)``.
+
+        Yields
+        ------
+        ndarray of shape (n_chunk_samples, n_components)
+        """
+        check_is_fitted(self)
+        open_pass = chunk_source(chunks, "NeuralTopicModel.transform_stream")
+        return (self.transform(X) for X in open_pass())
 
     def perplexity(self, X: Any) -> float:
         """ELBO bound of the perplexity of ``X``: ``exp(-ELBO / n_words)``.

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from numbers import Integral
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._neural_topic_model import NeuralTopicModel
+from ._streaming import build_vocabulary, chunk_source, iter_document_chunks
+from ._streaming import check_documents as _check_documents
 from ._tokenizers import KiwiTokenizer
 
 __all__ = ["TopicVectorizer"]
@@ -48,57 +51,6 @@ _MODEL_DEFAULTS: dict[str, Any] = {
 _MODEL_PARAMS = tuple(_MODEL_DEFAULTS)
 
 
-def _check_documents(X: Any, whom: str) -> list[str]:
-    """Return the documents of ``X`` as a list of str, or raise.
-
-    Accepts a list / tuple / 1D array / pandas Series of strings, or a
-    single-column 2D array / DataFrame (what ``ColumnTransformer`` passes for
-    a list of one column).
-    """
-    if isinstance(X, (str, bytes)):
-        raise TypeError(
-            f"{whom} expects an iterable of documents (list, array or pandas "
-            "Series of str), got a single string."
-        )
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"{whom} expects one text column, got a DataFrame with "
-                f"{X.shape[1]} columns."
-            )
-        X = X.iloc[:, 0]
-    if hasattr(X, "to_numpy"):  # Series
-        X = X.to_numpy(dtype=object)
-    if isinstance(X, np.ndarray):
-        if X.ndim == 2 and X.shape[1] == 1:
-            X = X[:, 0]
-        if X.ndim != 1:
-            raise ValueError(
-                f"{whom} expects a 1D collection of documents, got an array of "
-                f"shape {X.shape}."
-            )
-    elif not isinstance(X, Iterable):
-        raise TypeError(
-            f"{whom} expects an iterable of documents (list, array or pandas "
-            f"Series of str), got {type(X).__name__}."
-        )
-    docs = list(X)
-    if not docs:
-        raise ValueError(f"{whom} got no documents (an empty collection).")
-    is_str = np.fromiter(
-        (isinstance(d, str) for d in docs), dtype=bool, count=len(docs)
-    )
-    if not is_str.all():
-        pos = int(np.flatnonzero(~is_str)[0])
-        raise TypeError(
-            f"{whom} expects every document to be a str; the document at position "
-            f"{pos} is {type(docs[pos]).__name__} ({docs[pos]!r}). Convert or drop "
-            "missing values first (e.g. series.fillna('')); an empty string is a "
-            "valid document."
-        )
-    return docs
-
-
 class TopicVectorizer(TransformerMixin, BaseEstimator):
     """Turn raw documents into topic weights with a neural topic model.
 
@@ -112,6 +64,12 @@ class TopicVectorizer(TransformerMixin, BaseEstimator):
     Works with ``Pipeline``, ``ColumnTransformer`` (pass the text column by
     name) and ``GridSearchCV`` (e.g. over ``n_components``); ``set_output``
     gives a DataFrame with columns ``topic_0``, ``topic_1``, ...
+
+    Corpora larger than memory are streamed chunk by chunk:
+    :meth:`fit_stream` (a vocabulary pass with the same rules as ``fit``,
+    then ``max_epochs`` passes of :meth:`partial_fit`), or
+    :meth:`fit_vocabulary` followed by your own :meth:`partial_fit` loop,
+    and :meth:`transform_stream` (one array per chunk).
 
     Parameters
     ----------
@@ -213,6 +171,16 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
     3
     >>> tv.transform([""]).round(2)  # an empty document
     array([[0.5, 0.5]])
+
+    The same corpus streamed in chunks (a list, or a callable returning a
+    fresh iterator of chunks, e.g. read from files):
+
+    >>> chunks = [docs[:8], docs[8:16], docs[16:]]
+    >>> tv = TopicVectorizer(n_components=2, hidden_layer_sizes=(8,),
+    ...                      max_epochs=5, batch_size=8, random_state=0)
+    >>> tv = tv.fit_stream(chunks)
+    >>> [theta.shape for theta in tv.transform_stream(chunks)]
+    [(8, 2), (8, 2), (4, 2)]
     """
 
     _parameter_constraints: dict = {
@@ -326,6 +294,7 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
 
     def _fit(self, X: Any):
         docs = _check_documents(X, f"{type(self).__name__}.fit")
+        self._reset_model()
         self.vectorizer_ = self._make_vectorizer()
         counts = self.vectorizer_.fit_transform(docs)
         self.model_ = self._make_model().fit(counts)
@@ -369,8 +338,160 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
         counts = self._fit(X)
         return self.model_.transform(counts)
 
+    # ------------------------------------------------------------------ streaming
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_vocabulary(self, chunks: Any, y: Any = None) -> TopicVectorizer:
+        """Learn the vocabulary and the corpus statistics from a stream.
+
+        The first step of a streaming fit (see :meth:`fit_stream`): one pass
+        over the chunks with :func:`build_vocabulary` (the rules of
+        ``fit``: ``stop_words``, ``min_df``, ``max_df``, ``max_features``,
+        tokenizer, n-grams, applied to the whole corpus), keeping per-term
+        counters and a bounded document sample, never the corpus. It fixes
+        ``vectorizer_`` and the word statistics the topic model is built
+        from at the next :meth:`partial_fit`; a model fitted before is
+        dropped.
+
+        Parameters
+        ----------
+        chunks : iterable of chunks, or a callable returning one
+            Each chunk a list, array, pandas Series or one-column DataFrame
+            of str, or the :class:`pathlib.Path` of a UTF-8 text file with
+            one document per line. Read once.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : TopicVectorizer
+        """
+        self._reset_model()
+        self.vectorizer_, self._corpus_statistics = build_vocabulary(
+            chunks, self._make_vectorizer(), random_state=self.random_state)
+        return self
+
+    def _reset_model(self) -> None:
+        for name in ("model_", "components_", "_corpus_statistics"):
+            self.__dict__.pop(name, None)
+
+    def _partial_fit(self, docs: list[str]) -> None:
+        counts = self.vectorizer_.transform(docs)
+        if not hasattr(self, "model_"):
+            statistics = self.__dict__.pop("_corpus_statistics", None)
+            self.model_ = self._make_model()
+            self.model_.partial_fit(counts, corpus_statistics=statistics)
+        else:
+            self.model_.partial_fit(counts)
+        self.components_ = self.model_.components_
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any = None) -> TopicVectorizer:
+        """Update the topic model with one epoch over a chunk of documents.
+
+        The vocabulary is not learnt here: it must be fixed before the
+        first network update, from the whole corpus, so call
+        :meth:`fit_vocabulary` first (or :meth:`fit`, after which
+        ``partial_fit`` continues training). The first call builds the topic
+        model from the corpus statistics of :meth:`fit_vocabulary`; every
+        call is one epoch over ``X`` with the optimiser state kept, as
+        ``NeuralTopicModel.partial_fit``.
+
+        Parameters
+        ----------
+        X : list, array or pandas Series of str of shape (n_samples,)
+            Raw documents (one chunk).
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : TopicVectorizer
+        """
+        if not hasattr(self, "vectorizer_"):
+            raise NotFittedError(
+                f"{type(self).__name__}.partial_fit needs the vocabulary fixed "
+                "first, from the whole corpus: call fit_vocabulary(chunks) (one "
+                "streaming pass that also gathers the corpus' word statistics), "
+                "or fit_stream(chunks) for the whole streaming fit."
+            )
+        self._partial_fit(_check_documents(X, f"{type(self).__name__}.partial_fit"))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_stream(self, chunks: Any, y: Any = None) -> TopicVectorizer:
+        """Fit on a corpus streamed chunk by chunk (larger than memory).
+
+        :meth:`fit_vocabulary` (one pass), then ``max_epochs`` passes of
+        :meth:`partial_fit`, one per chunk, in the source's order (each
+        chunk's documents shuffled). Memory follows one chunk (plus the
+        per-term counters and the bounded document sample of the
+        vocabulary pass). ``early_stopping`` and ``sub_sample`` do not apply.
+        Same ``random_state``, same chunks: same model.
+
+        Parameters
+        ----------
+        chunks : list of chunks, or a callable returning a fresh iterator \
+of chunks
+            Read ``1 + max_epochs`` times, so not a one-shot iterator (a
+            generator): pass a callable (e.g. ``lambda: (df["text"] for df
+            in pd.read_csv(path, chunksize=10_000))``) or a list of
+            :class:`pathlib.Path` (text files, one document per line). Each
+            chunk: a list, array, pandas Series or one-column DataFrame of
+            str. Empty chunks are skipped.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : TopicVectorizer
+        """
+        whom = f"{type(self).__name__}.fit_stream"
+        open_pass = chunk_source(chunks, whom, passes=2)
+        self.fit_vocabulary(open_pass())
+        epochs = range(self.max_epochs)
+        if self.verbose:
+            from tqdm.auto import tqdm
+
+            epochs = tqdm(epochs, desc=whom, unit="epoch")
+        for _ in epochs:
+            for docs in iter_document_chunks(open_pass(), whom):
+                if docs:
+                    self._partial_fit(docs)
+        if not hasattr(self, "model_"):  # the source changed between passes
+            raise ValueError(f"{whom}: the training passes read no documents.")
+        return self
+
+    def transform_stream(self, chunks: Any) -> Iterator[np.ndarray]:
+        """Topic weights of a stream of chunks, one array per chunk.
+
+        A generator: each chunk is read and transformed when the next array
+        is asked for, so memory follows one chunk.
+        ``np.vstack(list(tv.transform_stream(chunks)))`` equals
+        ``tv.transform`` of all the documents; an empty chunk gives an
+        array of 0 rows.
+
+        Parameters
+        ----------
+        chunks : iterable of chunks, or a callable returning one
+            As in :meth:`fit_vocabulary` (read once).
+
+        Yields
+        ------
+        ndarray of shape (n_chunk_documents, n_components)
+        """
+        check_is_fitted(self, "model_")
+        whom = f"{type(self).__name__}.transform_stream"
+        return self._transform_chunks(chunk_source(chunks, whom)(), whom)
+
+    def _transform_chunks(self, chunks: Any, whom: str) -> Iterator[np.ndarray]:
+        for docs in iter_document_chunks(chunks, whom):
+            if not docs:
+                yield np.empty((0, self.n_components))
+                continue
+            yield self.model_.transform(self.vectorizer_.transform(docs))
+
     def _counts(self, X: Any, whom: str):
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         docs = _check_documents(X, f"{type(self).__name__}.{whom}")
         return self.vectorizer_.transform(docs)
 
@@ -439,7 +560,7 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
         -------
         list of n_components lists of str
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         if isinstance(n_words, bool) or not isinstance(n_words, Integral):
             raise TypeError(f"n_words must be an int, got {type(n_words).__name__}.")
         n_terms = self.components_.shape[1]
@@ -465,5 +586,5 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
         -------
         ndarray of str objects
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         return self.model_.get_feature_names_out()
