@@ -24,9 +24,10 @@ def _windows(batch_size, n_batches, seed=0, weights=(1, 1, 1, 1, 1, 5.0),
     arr = core.arrays(panel, pad_right=3)
     stop = arr.last_obs + 1
     lo, hi = window_origins(arr.first_obs, stop, 3)
-    # one weight per window: each series' weight on every one of its windows
-    per_window = np.repeat(np.asarray(weights, dtype=float), hi - lo + 1)
-    ds = _TrainWindows(arr, np.arange(6), lo, hi, stop, per_window, batch_size,
+    # each series' weight on every one of its windows
+    per_series = np.asarray(weights, dtype=float)
+    ds = _TrainWindows(arr, np.arange(6), lo, hi, stop,
+                       lambda j, t: per_series[j], batch_size,
                        n_batches, core.max_lag, core.context_length, 3, seed,
                        empty_rate=empty_rate)
     return ds, arr

@@ -28,6 +28,7 @@ from ._core import DeepARCore
 from ._features import infer_frequency
 from ._history import truncate_history
 from ._panel import (
+    Panel,
     _instance_keys,
     as_multiindex,
     build_panel,
@@ -35,6 +36,7 @@ from ._panel import (
     forecast_index,
     format_ids,
 )
+from ._sampling import sample_quantiles
 
 __all__ = ["DeepARForecaster"]
 
@@ -226,23 +228,29 @@ class DeepARForecaster(BaseForecaster):
         )
 
     # -------------------------------------------------------------- history
-    def _set_history(self, y, X) -> None:
-        """Store the conditioning history; a new history empties the cache."""
+    def _set_history(self, y, X, panel=None) -> None:
+        """Store the conditioning history; a new history empties the cache.
+
+        ``panel``: the history's panel when the caller has just built it
+        (at fit), so that bounding the history does not build it again.
+        """
         self._hist_y, self._hist_X = y, X
         self._draws = DrawCache()
         if self.update_epochs == 0:
-            self._bound_history()
+            self._bound_history(panel)
 
     def _history_panel(self, X_future=None, min_end=None):
         """The panel of the stored history (and future covariates, if any)."""
         X_all = self._hist_X
         if X_future is not None:
+            # read after the history, its rows replacing the history's (as
+            # update_data would, without a copy of the history)
             X_future = _from(X_future, self._hist_start)
-            X_all = X_future if X_all is None else update_data(X_all, X_future)
+            X_all = X_future if X_all is None else [X_all, X_future]
         return self._panel(self._hist_y, X_all, info=self.core_.enc.info,
                            min_end=min_end, grid_start=self._hist_start)
 
-    def _bound_history(self) -> None:
+    def _bound_history(self, panel=None) -> None:
         """Keep only the periods forecasts read (``update_epochs=0``).
 
         A forecast reads the last ``context_length + max(lags)`` periods of
@@ -251,20 +259,23 @@ class DeepARForecaster(BaseForecaster):
         any number of ``update`` calls while forecasts stay those of the
         whole history. Retraining (``update_epochs > 0``) keeps everything.
         """
-        core = self.core_
+        core, prefix = self.core_, self._hist_prefix
         try:
-            panel = self._history_panel()
-            arrays = core.arrays(panel, prefix=self._hist_prefix)
+            if panel is None:
+                panel = self._history_panel()
+            core.arrays(panel.rows(slice(0, 1)), prefix=prefix)
         except (ValueError, TypeError):
             # the history alone is not a complete input (e.g. fit without the
             # covariates, given with their history at predict): keep it whole
             return
-        kept = truncate_history(self._hist_y, self._hist_X, panel, arrays,
-                                core.history_needed, self._hist_prefix)
+        kept = truncate_history(
+            self._hist_y, self._hist_X, panel,
+            lambda part: core.arrays(part, prefix=prefix), core.pad,
+            core.history_needed, prefix)
         if kept is not None:
             self._hist_y, self._hist_X, self._hist_prefix, self._hist_start = kept
 
-    def _train_core(self, y, X, fh) -> DeepARCore:
+    def _train_core(self, y, X, fh) -> tuple[DeepARCore, Panel]:
         validate_params(self, FORECASTER)
         _check_X_complete(X, static_columns(self))
         panel = self._panel(y, X)
@@ -279,11 +290,11 @@ class DeepARForecaster(BaseForecaster):
         core = DeepARCore(make_config(self, max(horizon, 1)))
         core.fit(panel)
         warn_tiny_values(panel, core.net_.module_.min_scale, stacklevel=5)
-        return core
+        return core, panel
 
     def _pretrain(self, y, X=None, fh=None):
         y = _stack_columns(y)
-        self.pretrained_core_ = self._train_core(y, X, fh)
+        self.pretrained_core_ = self._train_core(y, X, fh)[0]
         return self
 
     def _pretrain_update(self, y, X=None, fh=None):
@@ -322,9 +333,9 @@ class DeepARForecaster(BaseForecaster):
             warn_tiny_values(panel, self.core_.net_.module_.min_scale,
                              stacklevel=4)
         else:
-            self.core_ = self._train_core(y, X, fh)
+            self.core_, panel = self._train_core(y, X, fh)
         self._hist_prefix, self._hist_start = None, None
-        self._set_history(y, X)
+        self._set_history(y, X, panel)
         return self
 
     def _update(self, y, X=None, update_params=True):
@@ -429,6 +440,8 @@ class DeepARForecaster(BaseForecaster):
             check_future_X(panel, origin, need)
         samples = core.sample(panel, origin, horizon, prefix=self._hist_prefix)
         if not early.any():
+            if np.array_equal(steps, np.arange(1, horizon + 1)):
+                return samples, panel, fh_abs  # every step: no copy
             return samples[:, :, steps - 1], panel, fh_abs
         cols = gap[:, None] + steps[None, :] - 1  # (N, len(fh))
         return (np.take_along_axis(samples, cols[:, None, :], axis=2),
@@ -450,7 +463,7 @@ class DeepARForecaster(BaseForecaster):
 
     def _predict_quantiles(self, fh, X, alpha):
         samples, panel, fh_abs = self._sample(fh, X)
-        q = np.quantile(samples, alpha, axis=1)  # (A, N, H)
+        q = sample_quantiles(samples, alpha)  # (A, N, H)
         values = np.moveaxis(q, 0, -1).reshape(-1, len(alpha))
         cols = pd.MultiIndex.from_product([[self._varname], alpha])
         return pd.DataFrame(values, index=self._index(panel, fh_abs), columns=cols)
@@ -514,7 +527,7 @@ class DeepARForecaster(BaseForecaster):
         samples, panel, fh_abs = self._draws.latest()
         cols = {"mean": samples.mean(axis=1).ravel()}
         for q in quantiles:
-            cols[f"p{round(100 * q):d}"] = np.quantile(samples, q, axis=1).ravel()
+            cols[f"p{round(100 * q):d}"] = sample_quantiles(samples, q)[0].ravel()
         return pd.DataFrame(cols, index=self._index(panel, fh_abs))
 
     def _get_fitted_params(self) -> dict:

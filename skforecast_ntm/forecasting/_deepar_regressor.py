@@ -24,6 +24,7 @@ from ._common import (
 )
 from ._core import DeepARCore
 from ._panel import build_panel, format_ids
+from ._sampling import sample_quantiles
 
 __all__ = ["DeepARRegressor"]
 
@@ -365,4 +366,4 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
                 f"quantiles must be numbers strictly between 0 and 1, got "
                 f"{quantiles!r}."
             )
-        return np.quantile(self.sample_paths(X), q, axis=1).T
+        return sample_quantiles(self.sample_paths(X)[:, :, None], q)[..., 0].T

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._panel import Panel, _instance_keys
+from ._panel import ARRAY_CHUNK_CELLS, Panel, RowIndex
 
 __all__ = ["HistoryPrefix", "truncate_history"]
 
@@ -73,16 +73,15 @@ def _codes_positions(frame: pd.DataFrame, panel: Panel
     """Series code and grid position of each row of ``frame``."""
     index = frame.index
     if isinstance(index, pd.MultiIndex):
-        codes = panel.keys.get_indexer(_instance_keys(index))
-        times = index.get_level_values(-1)
-    else:
-        codes = np.zeros(len(index), dtype=np.int64)
-        times = index
-    return codes, panel.grid.get_indexer(times)
+        rows = RowIndex(index)
+        return rows.codes_in(panel.keys), rows.positions_on(panel.grid)
+    return (np.zeros(len(index), dtype=np.int64),
+            panel.grid.get_indexer(index))
 
 
 def truncate_history(y: pd.DataFrame, X: pd.DataFrame | None, panel: Panel,
-                     arrays, keep: int, prefix: HistoryPrefix | None):
+                     arrays_of, pad: int, keep: int,
+                     prefix: HistoryPrefix | None):
     """Keep the last ``keep`` periods of each series' history.
 
     Parameters
@@ -91,8 +90,12 @@ def truncate_history(y: pd.DataFrame, X: pd.DataFrame | None, panel: Panel,
         The stored history (``X`` may be None).
     panel : Panel
         ``build_panel(y, X)`` on the model's grid.
-    arrays : PanelArrays
-        The arrays of ``panel`` with ``prefix`` applied.
+    arrays_of : callable
+        ``arrays_of(panel.rows(chunk))``: the PanelArrays of a chunk of
+        series with ``prefix`` applied (built chunk by chunk, so that
+        bounding a large panel's history never holds its whole arrays).
+    pad : int
+        The arrays' left padding.
     keep : int
         Periods to keep before and at each series' last row.
     prefix : HistoryPrefix or None
@@ -104,37 +107,51 @@ def truncate_history(y: pd.DataFrame, X: pd.DataFrame | None, panel: Panel,
     kept rows, the merged summaries and the first period of the kept grid.
     """
     y_codes, y_pos = _codes_positions(y, panel)
-    keep_from = panel.last - int(keep) + 1  # per series, on the grid
+    keep_from = (panel.last - int(keep) + 1).astype(y_pos.dtype)  # on the grid
     y_keep = y_pos >= keep_from[y_codes]
     if y_keep.all():
         return None
     dropped = np.flatnonzero(panel.first < keep_from)
     first_kept = np.full(panel.n_series, len(panel.grid), dtype=np.int64)
     np.minimum.at(first_kept, y_codes[y_keep], y_pos[y_keep])
-    pad = arrays.pad
-    at = keep_from[dropped] + pad  # padded position of the first kept period
-    newer = HistoryPrefix(
-        keys=panel.keys[dropped],
-        fill=arrays.target[dropped, at - 1].copy(),
-        abs_sum=arrays.cum_abs[dropped, at].copy(),
-        n_obs=arrays.cum_obs[dropped, at].copy(),
-        age_offset=first_kept[dropped] + pad - arrays.age_origin[dropped],
-    )
-    prefix = newer if prefix is None else prefix.merge(newer)
     start = int(keep_from[dropped].min())
     start = min(start, int(y_pos[y_keep].min()))
+    del y_codes, y_pos
+    at = keep_from[dropped].astype(np.int64) + pad  # first kept, padded
+    fill, abs_sum = np.empty(len(dropped)), np.empty(len(dropped))
+    n_obs = np.empty(len(dropped), dtype=np.int64)
+    age_origin = np.empty(len(dropped), dtype=np.int64)
+    step = max(1, ARRAY_CHUNK_CELLS // max(len(panel.grid), 1))
+    for lo in range(0, panel.n_series, step):
+        hi = min(lo + step, panel.n_series)
+        sel = slice(*np.searchsorted(dropped, [lo, hi]))
+        if sel.start == sel.stop:
+            continue
+        arr = arrays_of(panel.rows(slice(lo, hi)))
+        r, a = dropped[sel] - lo, at[sel]
+        fill[sel] = arr.target[r, a - 1]
+        abs_sum[sel] = arr.cum_abs[r, a]
+        n_obs[sel] = arr.cum_obs[r, a]
+        age_origin[sel] = arr.age_origin[r]
+    newer = HistoryPrefix(
+        keys=panel.keys[dropped], fill=fill, abs_sum=abs_sum, n_obs=n_obs,
+        age_offset=first_kept[dropped] + pad - age_origin,
+    )
+    prefix = newer if prefix is None else prefix.merge(newer)
     X_kept = None
     if X is not None:
         x_codes, x_pos = _codes_positions(X, panel)
         x_keep = x_pos >= keep_from[x_codes]
         # a series whose covariate rows all lie before its kept periods keeps
         # its last one (the static columns are read from X rows)
-        last_x = np.full(panel.n_series, -1, dtype=np.int64)
+        last_x = np.full(panel.n_series, -1, dtype=x_pos.dtype)
         np.maximum.at(last_x, x_codes, x_pos)
         has_kept = np.zeros(panel.n_series, dtype=bool)
         has_kept[x_codes[x_keep]] = True
         x_keep |= ~has_kept[x_codes] & (x_pos == last_x[x_codes])
-        X_kept = X[x_keep]
+        del x_codes
         if x_keep.any():
             start = min(start, int(x_pos[x_keep].min()))
+        del x_pos
+        X_kept = X[x_keep]
     return y[y_keep], X_kept, prefix, panel.grid[max(start, 0)]

@@ -19,6 +19,10 @@ __all__ = ["Panel", "build_panel", "as_multiindex", "format_ids"]
 
 SINGLE_KEY = "__series__"
 
+#: cells of a (series, time) array processed together (padded arrays, the
+#: bounded history): bounds the temporaries of large panels
+ARRAY_CHUNK_CELLS = 1 << 22
+
 
 def format_ids(ids: Sequence, limit: int = 10) -> str:
     """Readable, truncated list of series ids for messages."""
@@ -69,6 +73,17 @@ class Panel:
     def observed(self) -> np.ndarray:
         return ~np.isnan(self.y)
 
+    def rows(self, chunk: slice) -> Panel:
+        """The series ``chunk`` (a slice: the arrays are views)."""
+        return Panel(
+            keys=self.keys[chunk], grid=self.grid, info=self.info,
+            y=self.y[chunk], first=self.first[chunk], last=self.last[chunk],
+            X=None if self.X is None else self.X[chunk],
+            x_columns=self.x_columns,
+            static=None if self.static is None else self.static.iloc[chunk],
+            single=self.single,
+        )
+
 
 def as_multiindex(frame: pd.DataFrame | pd.Series) -> tuple[pd.DataFrame, bool]:
     """Ensure a (instance..., time) MultiIndex; returns (frame, was_single)."""
@@ -90,9 +105,92 @@ def _instance_keys(index: pd.MultiIndex) -> pd.Index:
     return index.droplevel(-1)
 
 
+class RowIndex:
+    """Series and time of each row of a ``(instance..., time)`` MultiIndex.
+
+    The positions of the rows' series among ``keys`` and of their times on a
+    grid, looked up once per distinct value through the MultiIndex's level
+    codes (one hash lookup per series and per period, not per row: a panel
+    of 100,000 daily series has 73 million rows). The per-row keys and times
+    are materialised only when asked for (error messages, hierarchical
+    panels, frequency inference from time stamps).
+    """
+
+    def __init__(self, index: pd.MultiIndex) -> None:
+        self.index = index
+        # the fast path: two levels without missing codes
+        self._fast = index.nlevels == 2 and not any(
+            (c < 0).any() for c in index.codes)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def keys(self) -> pd.Index:
+        return _instance_keys(self.index)
+
+    @property
+    def times(self) -> pd.Index:
+        return self.index.get_level_values(-1)
+
+    def _used(self, level: int) -> pd.Index:
+        lev = self.index.levels[level]
+        used = np.zeros(len(lev), dtype=bool)
+        used[self.index.codes[level]] = True
+        return lev[used]
+
+    def unique_keys(self) -> pd.Index:
+        """The distinct series keys, in order of first appearance (fast path:
+        level order)."""
+        return self._used(0) if self._fast else self.keys.unique()
+
+    def time_values(self) -> pd.Index:
+        """The distinct times (fast path), else every row's time."""
+        return self._used(-1) if self._fast else self.times
+
+    def codes_in(self, keys: pd.Index) -> np.ndarray:
+        """Position of each row's series in ``keys`` (-1 where absent)."""
+        if not self._fast:
+            return keys.get_indexer(self.keys)
+        return _compact(keys.get_indexer(self.index.levels[0]))[
+            self.index.codes[0]]
+
+    def positions_on(self, grid: pd.Index) -> np.ndarray:
+        """Position of each row's time on ``grid`` (-1 where off it)."""
+        if not self._fast:
+            return grid.get_indexer(self.times)
+        return _compact(grid.get_indexer(self.index.levels[-1]))[
+            self.index.codes[-1]]
+
+
+def _compact(lookup: np.ndarray) -> np.ndarray:
+    """``lookup`` as int32 when it fits: per-row arrays of large panels take
+    half the memory (they are indices, never multiplied without a cast)."""
+    if len(lookup) and int(np.abs(lookup).max()) < 2**31 - 1:
+        return lookup.astype(np.int32)
+    return lookup
+
+
+def _strictly_sorted(codes: np.ndarray, pos: np.ndarray) -> bool:
+    """Rows ordered by series then time, without a repeated (series, time):
+    the common case, checked in one pass instead of a sort."""
+    if len(codes) < 2:
+        return True
+    width = int(pos.max()) + 2
+    step = 1 << 22  # in blocks: no int64 copy of every row at once
+    for lo in range(0, len(codes) - 1, step):
+        block = slice(lo, min(lo + step + 1, len(codes)))
+        flat = codes[block].astype(np.int64) * width + pos[block]
+        if not (flat[1:] > flat[:-1]).all():
+            return False
+    return True
+
+
 def _check_order(codes: np.ndarray, pos: np.ndarray, uniques: pd.Index, what: str):
     """Duplicate or unsorted stamps within a series -> ValueError."""
     if len(codes) < 2:
+        return
+    if _strictly_sorted(codes, pos):
         return
     lex = np.lexsort((pos, codes))
     c, p = codes[lex], pos[lex]
@@ -116,16 +214,16 @@ def _check_order(codes: np.ndarray, pos: np.ndarray, uniques: pd.Index, what: st
         )
 
 
-def _grid_positions(times: pd.Index, grid: pd.Index, info: FrequencyInfo,
+def _grid_positions(rows: RowIndex, grid: pd.Index, info: FrequencyInfo,
                     what: str, fitted: bool) -> np.ndarray:
-    """Positions of ``times`` on ``grid``; off-grid stamps -> ValueError.
+    """Positions of the rows' times on ``grid``; off-grid stamps -> ValueError.
 
     ``fitted``: the frequency is the model's (from fit or pretrain), so
     ``freq=`` cannot change it; the hint says to resample instead.
     """
-    pos = grid.get_indexer(times)
+    pos = rows.positions_on(grid)
     if (pos < 0).any():
-        bad = times[pos < 0][:3]
+        bad = rows.times[np.flatnonzero(pos < 0)[:3]]
         freq = info.freq or info.step
         hint = (
             f"The model was fitted on frequency {freq!r}: resample the series "
@@ -146,19 +244,25 @@ def _grid_positions(times: pd.Index, grid: pd.Index, info: FrequencyInfo,
 MAX_ABS_VALUE = 1e30
 
 
-def _check_finite(values: np.ndarray, keys: pd.Index, times: pd.Index,
-                  what: str) -> None:
+def _check_finite(values: np.ndarray, rows: RowIndex, what: str) -> None:
     """Infinite or float32-overflowing values -> ValueError naming series."""
+    if values.size:
+        # the common case, without a temporary the size of the data (NaN,
+        # a missing value, is ignored; all-NaN gives NaN, not out of range)
+        top = np.fmax.reduce(values, axis=None)
+        bottom = np.fmin.reduce(values, axis=None)
+        if not (top > MAX_ABS_VALUE or bottom < -MAX_ABS_VALUE):
+            return
     with np.errstate(invalid="ignore"):
         bad = np.isinf(values) | (np.abs(values) > MAX_ABS_VALUE)
     if bad.ndim > 1:
         bad = bad.any(axis=1)
     if bad.any():
-        rows = np.flatnonzero(bad)
+        at = np.flatnonzero(bad)
         raise ValueError(
             f"{what} has infinite or huge values (|value| > {MAX_ABS_VALUE:g}) "
-            f"in series {format_ids(pd.unique(keys[rows]))} (first at "
-            f"{times[rows[0]]}). Replace infinities by NaN (a missing value) and "
+            f"in series {format_ids(pd.unique(rows.keys[at]))} (first at "
+            f"{rows.times[at[0]]}). Replace infinities by NaN (a missing value) and "
             "rescale huge values (e.g. divide by 1e6) before fitting."
         )
 
@@ -273,9 +377,13 @@ def build_panel(
     y : pd.DataFrame
         One numeric column, index ``(instance..., time)`` or a plain time index
         (single series).
-    X : pd.DataFrame, optional
+    X : pd.DataFrame or sequence of pd.DataFrame, optional
         Covariates with the same kind of index; rows may extend beyond ``y``
-        (future periods).
+        (future periods). Several frames (e.g. the stored history and the
+        future rows) are read in order, a later frame's row replacing an
+        earlier one's at the same (series, time), as
+        :func:`sktime.datatypes.update_data` would, without concatenating
+        them.
     info : FrequencyInfo, optional
         Known frequency (from fit); inferred when None.
     static_columns : sequence of str
@@ -298,36 +406,38 @@ def build_panel(
             "as separate series)."
         )
     y_vals = _numeric_values(y, "Target")[:, 0]
-    y_keys = _instance_keys(y.index)
-    y_times = y.index.get_level_values(-1)
-    _check_finite(y_vals, y_keys, y_times, "The target")
-    if X is not None:
-        X, _ = as_multiindex(X)
-        x_keys = _instance_keys(X.index)
-        x_times = X.index.get_level_values(-1)
-        all_times = y_times.append(x_times)
-    else:
-        all_times = y_times
+    y_rows = RowIndex(y.index)
+    _check_finite(y_vals, y_rows, "The target")
+    all_times = y_rows.time_values()
+    frames = [] if X is None else [
+        as_multiindex(f)[0] for f in (X if isinstance(X, (list, tuple)) else [X])
+        if f is not None]
+    x_rows = [RowIndex(f.index) for f in frames]
+    for rows in x_rows:
+        all_times = all_times.append(rows.time_values())
 
     if keys is None:
         try:
-            keys = y_keys.unique().sort_values()
+            keys = y_rows.unique_keys().sort_values()
         except TypeError:
-            kinds = sorted({type(k).__name__ for k in y_keys.unique()})
+            kinds = sorted({type(k).__name__ for k in y_rows.unique_keys()})
             raise TypeError(
                 f"Series ids mix types ({', '.join(kinds)}) and cannot be sorted; "
                 "use one type, e.g. y.index = y.index.set_levels("
                 "y.index.levels[0].astype(str), level=0)."
             ) from None
     else:
-        extra = y_keys.unique().difference(keys)
+        extra = y_rows.unique_keys().difference(keys)
         if len(extra):
             keys = keys.append(extra)
-    y_codes = keys.get_indexer(y_keys)
+    y_codes = y_rows.codes_in(keys)
 
     fitted = info is not None
     if info is None:
-        info = infer_frequency(y_times, y_codes, freq=freq)
+        # a PeriodIndex carries its frequency: its distinct values suffice
+        info = infer_frequency(
+            y_rows.time_values() if isinstance(all_times, pd.PeriodIndex)
+            else y_rows.times, y_codes, freq=freq)
     else:
         _check_time_kind(all_times, info)
         if min_end is not None:
@@ -336,11 +446,11 @@ def build_panel(
     end = all_times.max() if min_end is None else max(all_times.max(), min_end)
     grid = make_grid(start, end, info)
     grid = extend_grid(grid, extra_steps, info)
-    y_pos = _grid_positions(y_times, grid, info, "y", fitted)
+    y_pos = _grid_positions(y_rows, grid, info, "y", fitted)
     if check_order:
         _check_order(y_codes, y_pos, keys, "y")
     if not fitted and freq is None and info.kind != "period":
-        _check_one_frequency(y_codes, y_pos, y_times, keys, info)
+        _check_one_frequency(y_codes, y_pos, y_rows.times, keys, info)
 
     n, t = len(keys), len(grid)
     yg = np.full((n, t), np.nan)
@@ -349,42 +459,54 @@ def build_panel(
     last = np.full(n, -1, dtype=np.int64)
     np.minimum.at(first, y_codes, y_pos)
     np.maximum.at(last, y_codes, y_pos)
+    del y_codes, y_pos  # per-row arrays: free them before X's
 
     static = pd.DataFrame(index=keys)
     xg, x_columns = None, []
-    if X is None and len(static_columns):
+    if not frames and len(static_columns):
         raise ValueError(
             f"Static column(s) {list(static_columns)} were declared "
             "(static_categorical_columns / static_real_columns) but X is None; "
             "pass X with those columns on the rows of y."
         )
-    if X is not None:
-        x_codes = keys.get_indexer(x_keys)
-        unknown = x_codes < 0
-        if unknown.any():
-            raise ValueError(
-                f"X has rows for series {format_ids(pd.unique(x_keys[unknown]))} "
-                "that are not in y."
-            )
-        missing_static = [c for c in static_columns if c not in X.columns]
+    if frames:
+        # the columns of every frame, in order of first appearance
+        columns = pd.Index(frames[0].columns)
+        for f in frames[1:]:
+            columns = columns.append(pd.Index(f.columns).difference(columns))
+        frames = [f if f.columns.equals(columns) else f.reindex(columns=columns)
+                  for f in frames]
+        x_codes = [rows.codes_in(keys) for rows in x_rows]
+        for rows, codes in zip(x_rows, x_codes, strict=True):
+            unknown = codes < 0
+            if unknown.any():
+                bad = format_ids(pd.unique(rows.keys[unknown]))
+                raise ValueError(f"X has rows for series {bad} that are not in y.")
+        missing_static = [c for c in static_columns if c not in columns]
         if missing_static:
             raise ValueError(
                 f"Static column(s) {missing_static} are not columns of X "
-                f"(columns: {list(X.columns)})."
+                f"(columns: {list(columns)})."
             )
         if static_columns:
-            static = _static_from(X[list(static_columns)], x_codes, keys)
+            cols = list(static_columns)
+            values = frames[0][cols] if len(frames) == 1 else pd.concat(
+                [f[cols].reset_index(drop=True) for f in frames], ignore_index=True)
+            static = _static_from(values, np.concatenate(x_codes), keys)
             _check_static_given(static, last >= 0)
-        dyn = X.drop(columns=list(static_columns))
-        x_columns = [str(c) for c in dyn.columns]
+        dynamic = [c for c in columns if c not in set(static_columns)]
+        x_columns = [str(c) for c in dynamic]
         if x_columns:
-            x_pos = _grid_positions(x_times, grid, info, "X", fitted)
-            if check_order:
-                _check_order(x_codes, x_pos, keys, "X")
             xg = np.full((n, t, len(x_columns)), np.nan)
-            x_vals = _numeric_values(dyn, "X")
-            _check_finite(x_vals, x_keys, x_times, f"X (columns {x_columns})")
-            xg[x_codes, x_pos] = x_vals
+            for f, rows, codes in zip(frames, x_rows, x_codes, strict=True):
+                pos = _grid_positions(rows, grid, info, "X", fitted)
+                if check_order:
+                    _check_order(codes, pos, keys, "X")
+                x_vals = _numeric_values(f[dynamic], "X")
+                _check_finite(x_vals, rows, f"X (columns {x_columns})")
+                xg[codes, pos] = x_vals  # a later frame's rows replace
+                del pos
+            del x_codes
             _check_covariates_cover_history(xg, first, last, keys, grid,
                                             x_columns)
     return Panel(
@@ -441,7 +563,8 @@ def _check_one_frequency(codes: np.ndarray, pos: np.ndarray, times: pd.Index,
     """
     if len(codes) < 3:
         return
-    order = np.lexsort((pos, codes))
+    order = (np.arange(len(codes)) if _strictly_sorted(codes, pos)
+             else np.lexsort((pos, codes)))
     c, p = codes[order], pos[order]
     same = c[1:] == c[:-1]
     n = len(keys)
@@ -520,18 +643,42 @@ def _check_covariates_cover_history(xg: np.ndarray, first: np.ndarray,
     )
 
 
+_NONE = np.iinfo(np.int32).max
+
+
 def _static_from(frame: pd.DataFrame, codes: np.ndarray, keys: pd.Index):
-    """One row per series: the first non-missing value; errors if not static."""
-    grouped = frame.groupby(codes, sort=True)
-    varying = grouped.nunique(dropna=True).max()
-    varying = list(varying[varying > 1].index)
+    """One row per series: the first non-missing value; errors if not static.
+
+    Vectorised over the rows with integer codes of the values (a
+    categorical's own codes, else :func:`pandas.factorize`): the smallest
+    and largest code of each series agree when the column is static.
+    """
+    n = len(keys)
+    out = pd.DataFrame(index=keys, columns=frame.columns, dtype=object)
+    varying = []
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            vcodes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        else:
+            vcodes, uniques = pd.factorize(values, use_na_sentinel=True)
+        v = vcodes.astype(np.int32)  # -1: missing, below every value
+        hi = np.full(n, -1, dtype=np.int32)
+        np.maximum.at(hi, codes, v)
+        v[v < 0] = _NONE  # above every value
+        lo = np.full(n, _NONE, dtype=np.int32)
+        np.minimum.at(lo, codes, v)
+        if (hi > lo).any():
+            varying.append(col)
+            continue
+        has = hi >= 0
+        column = np.full(n, np.nan, dtype=object)
+        column[has] = np.asarray(uniques, dtype=object)[hi[has]]
+        out[col] = column
     if varying:
         raise ValueError(
             f"Static column(s) {varying} change value within a series; a static "
             "feature must be constant per series (use it as a dynamic "
             "covariate instead)."
         )
-    first = grouped.first()
-    out = pd.DataFrame(index=keys, columns=frame.columns, dtype=object)
-    out.iloc[first.index.to_numpy()] = first.to_numpy()
     return out.infer_objects()

@@ -15,7 +15,8 @@ from ..networks import DeepARNetwork
 from ..networks._torch_utils import seeded_torch
 from ._windows import PanelArrays
 
-__all__ = ["SAMPLE_CHUNK_PATHS", "SAMPLE_CHUNK_PATHS_ACCELERATOR", "sample_paths"]
+__all__ = ["SAMPLE_CHUNK_PATHS", "SAMPLE_CHUNK_PATHS_ACCELERATOR", "sample_paths",
+           "sample_quantiles"]
 
 #: sample paths stepped together when predicting on CPU: large enough for
 #: efficient matrix products, small enough for the per-step state (about 2 KB
@@ -47,4 +48,25 @@ def sample_paths(module: DeepARNetwork, arr: PanelArrays, start: np.ndarray, *,
             x = {k: v.to(device) for k, v in x.items()}
             paths = module.sample(**x, horizon=horizon, num_samples=s)
             out[idx] = paths.cpu().numpy()
+    return out
+
+
+#: sample values whose quantiles are computed together (a chunk of series):
+#: ``np.quantile`` copies its input, which for 100,000 series of 100 paths
+#: would double the paths' memory
+QUANTILE_CHUNK_VALUES = 1 << 22
+
+
+def sample_quantiles(samples: np.ndarray, levels) -> np.ndarray:
+    """Quantiles over the paths of ``samples`` ``(N, S, H)``: ``(A, N, H)``.
+
+    ``np.quantile(samples, levels, axis=1)`` (linear interpolation), in
+    chunks of series so that its copy of the input stays small.
+    """
+    levels = np.atleast_1d(np.asarray(levels, dtype=float))
+    n, s, h = samples.shape
+    out = np.empty((len(levels), n, h))
+    step = max(1, QUANTILE_CHUNK_VALUES // max(s * h, 1))
+    for lo in range(0, n, step):
+        out[:, lo : lo + step] = np.quantile(samples[lo : lo + step], levels, axis=1)
     return out

@@ -22,9 +22,10 @@ from torch.utils.data import Dataset
 from ._encoders import Encoders
 from ._features import extend_grid, make_grid, time_features
 from ._history import HistoryPrefix
-from ._panel import Panel
+from ._panel import ARRAY_CHUNK_CELLS, Panel
 
 __all__ = [
+    "ARRAY_CHUNK_CELLS",
     "EMPTY_CONTEXT_RATE",
     "PanelArrays",
     "TrainingSplit",
@@ -34,7 +35,6 @@ __all__ = [
     "validation_windows",
     "window_origins",
 ]
-
 
 class PanelArrays:
     """Padded arrays of a panel and vectorised window gathering.
@@ -62,24 +62,53 @@ class PanelArrays:
         self.panel = panel
         self.pad = pad
         n, t = panel.y.shape
-        width = pad + t + pad_right
-        observed = ~np.isnan(panel.y)
+        self.width = width = pad + t + pad_right
         rows = np.zeros(0, dtype=np.int64)
         if prefix is not None and len(prefix):
             rows = panel.keys.get_indexer(prefix.keys)
             known = rows >= 0
             rows, prefix = rows[known], _take(prefix, known)
-        # forward-fill missing targets (inputs only; they are masked in the loss)
-        pos = np.where(observed, np.arange(t), -1)
-        np.maximum.accumulate(pos, axis=1, out=pos)
-        filled = np.where(pos >= 0, panel.y[np.arange(n)[:, None], pos.clip(0)], 0.0)
-        if len(rows):
-            filled[rows] = np.where(pos[rows] >= 0, filled[rows],
-                                    prefix.fill[:, None])
         self.target = np.zeros((n, width), dtype=np.float32)
-        self.target[:, pad : pad + t] = filled
-        self.observed = np.zeros((n, width), dtype=np.float32)
-        self.observed[:, pad : pad + t] = observed
+        self.observed = np.zeros((n, width), dtype=bool)
+        # running sums of |y| and of the observed count over the padded axis:
+        # column k sums the positions before k (causal scales and fallbacks)
+        self.cum_abs = np.zeros((n, width + 1))
+        self.cum_obs = np.zeros((n, width + 1), dtype=np.int32)
+        inner = slice(pad, pad + t)
+        sums = slice(pad + 1, pad + t + 1)
+        # the prefix entry of each series (-1: none)
+        entry = np.full(n, -1, dtype=np.int64)
+        entry[rows] = np.arange(len(rows))
+        # in chunks of series: the temporaries stay small on large panels
+        step = max(1, ARRAY_CHUNK_CELLS // max(t, 1))
+        for lo in range(0, n, step):
+            chunk = slice(lo, min(lo + step, n))
+            y = panel.y[chunk]
+            observed = ~np.isnan(y)
+            # forward-fill missing targets (inputs only; masked in the loss)
+            pos = np.where(observed, np.arange(t), -1)
+            np.maximum.accumulate(pos, axis=1, out=pos)
+            self.target[chunk, inner] = np.where(
+                pos >= 0, np.take_along_axis(y, pos.clip(0), axis=1), 0.0)
+            self.observed[chunk, inner] = observed
+            absval = np.where(observed, np.abs(np.nan_to_num(y)), 0.0)
+            np.cumsum(absval, axis=1, out=self.cum_abs[chunk, sums])
+            np.cumsum(observed, axis=1, out=self.cum_obs[chunk, sums])
+            local = np.flatnonzero(entry[chunk] >= 0)
+            if len(local):
+                # a prefix's values are where its series continue from (the
+                # sums are the same sequential ones as over the whole history)
+                k, g = entry[chunk][local], lo + local
+                self.target[g, inner] = np.where(
+                    pos[local] >= 0, self.target[g, inner], prefix.fill[k, None])
+                self.cum_abs[g, : pad + 1] = prefix.abs_sum[k, None]
+                self.cum_abs[g, sums] = np.cumsum(
+                    np.column_stack([prefix.abs_sum[k], absval[local]]),
+                    axis=1)[:, 1:]
+                self.cum_obs[g, : pad + 1] = prefix.n_obs[k, None]
+                self.cum_obs[g, sums] += prefix.n_obs[k, None].astype(np.int32)
+        self.cum_abs[:, pad + t + 1 :] = self.cum_abs[:, pad + t : pad + t + 1]
+        self.cum_obs[:, pad + t + 1 :] = self.cum_obs[:, pad + t : pad + t + 1]
         # calendar features on the padded grid
         if enc.info.kind == "int":
             start = int(panel.grid[0]) - pad * enc.info.step
@@ -90,10 +119,11 @@ class PanelArrays:
         full_grid = extend_grid(make_grid(start, start, enc.info), width - 1, enc.info)
         self.tf = time_features(full_grid, enc.info)
         # first and last observed value (window bounds start from them)
-        any_obs = observed.any(1)
-        self.first_obs = np.where(any_obs, observed.argmax(1), t) + pad
+        obs_inner = self.observed[:, inner]
+        any_obs = obs_inner.any(1)
+        self.first_obs = np.where(any_obs, obs_inner.argmax(1), t) + pad
         self.last_obs = np.where(
-            any_obs, t - 1 - observed[:, ::-1].argmax(1), -1
+            any_obs, t - 1 - obs_inner[:, ::-1].argmax(1), -1
         ) + pad
         # the age origin: the first observation, else (a series given only
         # rows with a missing target, e.g. a launch period) its first row
@@ -104,37 +134,19 @@ class PanelArrays:
             self.age_origin[rows] = panel.first[rows] + pad - prefix.age_offset
         if panel.X is not None:
             enc.check_x_columns(panel)
-            x = (panel.X - enc.x_mean) / enc.x_std
-            self.X = np.zeros((n, width, x.shape[-1]), dtype=np.float32)
-            self.X[:, pad : pad + t] = np.nan_to_num(x)
-        else:
-            if enc.x_columns:
-                raise ValueError(
-                    f"The model was fitted with covariates {enc.x_columns}; "
-                    "pass X with those columns."
-                )
-            self.X = None
+            # standardised when windows are gathered (no padded copy)
+            self.x_mean = enc.x_mean
+            self.x_std = enc.x_std
+        elif enc.x_columns:
+            raise ValueError(
+                f"The model was fitted with covariates {enc.x_columns}; "
+                "pass X with those columns."
+            )
+        self.has_x = panel.X is not None
         self.static_cat = enc.static_cat(panel, use_series)
         self.static_real = enc.static_real(panel)
-        # running sums of |y| and of the observed count over the padded axis:
-        # column k sums the positions before k (causal scales and fallbacks)
-        # (a prefix's sums are where they start, so the sums are the same
-        # sequential ones as over the whole history)
-        absval = np.where(observed, np.abs(np.nan_to_num(panel.y)), 0.0)
-        self.cum_abs = np.zeros((n, width + 1))
-        np.cumsum(absval, axis=1, out=self.cum_abs[:, pad + 1 : pad + t + 1])
-        self.cum_obs = np.zeros((n, width + 1), dtype=np.int64)
-        np.cumsum(observed, axis=1, out=self.cum_obs[:, pad + 1 : pad + t + 1])
-        if len(rows):
-            self.cum_abs[rows, : pad + 1] = prefix.abs_sum[:, None]
-            self.cum_abs[rows, pad + 1 : pad + t + 1] = np.cumsum(
-                np.column_stack([prefix.abs_sum, absval[rows]]), axis=1)[:, 1:]
-            self.cum_obs[rows, : pad + 1] = prefix.n_obs[:, None]
-            self.cum_obs[rows, pad + 1 : pad + t + 1] += prefix.n_obs[:, None]
-        self.cum_abs[:, pad + t + 1 :] = self.cum_abs[:, pad + t : pad + t + 1]
-        self.cum_obs[:, pad + t + 1 :] = self.cum_obs[:, pad + t : pad + t + 1]
         self.global_scale = float(getattr(enc, "global_scale", 1.0))
-        self.n_obs = observed.sum(1)
+        self.n_obs = self.cum_obs[:, -1] - self.cum_obs[:, pad]
 
     def fallback_scale(self, idx: np.ndarray, origin: np.ndarray) -> np.ndarray:
         """Scale of windows whose context has no observed non-zero value.
@@ -157,6 +169,20 @@ class PanelArrays:
         n_obs = self.cum_obs[idx, origin] - self.cum_obs[idx, lo]
         scale = total / np.maximum(n_obs, 1)
         return np.where(scale > 0, scale, self.fallback_scale(idx, origin))
+
+    def _covariates(self, rows: np.ndarray, dpos: np.ndarray) -> np.ndarray:
+        """Standardised covariates at padded positions ``dpos`` (0 outside
+        the panel's grid and where missing, as the padding's inputs)."""
+        if int(dpos.max(initial=0)) >= self.width:
+            raise IndexError(
+                f"covariate position {int(dpos.max())} past the padded arrays "
+                f"(width {self.width})")
+        X = self.panel.X
+        at = dpos - self.pad
+        inside = (at >= 0) & (at < X.shape[1])
+        x = (X[rows, at.clip(0, X.shape[1] - 1)] - self.x_mean) / self.x_std
+        x[~inside] = 0.0
+        return np.nan_to_num(x).astype(np.float32)
 
     def window(
         self,
@@ -181,11 +207,11 @@ class PanelArrays:
         dpos = start[:, None] + np.arange(n_dyn)
         rows = idx[:, None]
         target = self.target[rows, tpos]
-        observed = self.observed[rows, tpos]
+        observed = self.observed[rows, tpos].astype(np.float32)
         age = np.log10(2.0 + np.maximum(dpos - self.age_origin[idx, None], 0))
         dyn = [self.tf[dpos], age[..., None].astype(np.float32)]
-        if self.X is not None:
-            dyn.append(self.X[rows, dpos])
+        if self.has_x:
+            dyn.append(self._covariates(rows, dpos))
         return {
             "target": torch.from_numpy(target),
             "observed": torch.from_numpy(observed),
@@ -234,6 +260,13 @@ def resolve_empty_context_rate(rate: float | None, has_static: bool,
 #: ``early_stopping``)
 HELD_OUT_SERIES_RATE = 0.1
 
+#: at most about this many series are validated (a random subset, drawn per
+#: series so that it does not depend on the sharding): the validation loss
+#: of 5,000 windows is precise enough to stop on, and validating every
+#: series of a 100,000-series panel each epoch would cost 30 times the
+#: epoch's training; the other series train on their whole history
+VALIDATION_SERIES_MAX = 5000
+
 #: training windows sampled and gathered together (as one array operation)
 PRESAMPLED_WINDOWS = 4096
 
@@ -245,8 +278,14 @@ class _TrainWindows(Dataset):
     ``[t, t + H)``. Training series ``series[j]`` has the windows ``lo[j] <=
     t <= hi[j]``, and its loss stops at ``stop[j]`` (the validation holdout
     or the end of the arrays). Every window is drawn with probability
-    proportional to ``weights`` (one per window, in series then ``t`` order;
-    None: uniform). Windows are sampled and gathered as single array
+    proportional to ``weights(j, t)`` (a vectorised function of arrays of
+    training-series positions ``j`` and window positions ``t``; None:
+    uniform), in two stages that never hold one weight per window of the
+    panel (a panel of a million daily series has 700 million): a series in
+    proportion to the total weight of its windows (computed once, in chunks),
+    then a window of that series in proportion to its weight, the residual of
+    the same uniform draw locating it, which is exactly the one-stage draw
+    over all windows. Windows are sampled and gathered as single array
     operations for a run of up to :data:`PRESAMPLED_WINDOWS` windows (a whole
     epoch of the default configuration), redrawn at the start of each epoch
     (item 0) and whenever an item outside the run is asked for; each item is
@@ -262,15 +301,23 @@ class _TrainWindows(Dataset):
                  n_batches, max_lag, context, horizon, seed,
                  empty_rate=EMPTY_CONTEXT_RATE):
         self.arrays = arrays
-        self.series, self.lo, self.stop = series, lo, stop
-        counts = hi - lo + 1
+        self.series, self.stop = series, stop
+        self.lo = lo
+        self.counts = counts = hi - lo + 1
         self.ends = np.cumsum(counts)
         self.starts = self.ends - counts
         self.total = int(self.ends[-1])
-        self.cdf = None if weights is None else np.cumsum(weights)
+        self.weights = weights
+        if weights is None:
+            self.series_cdf = None
+            total_weight = self.total
+        else:
+            totals = _series_totals(weights, lo, counts)
+            self.series_cdf = np.cumsum(totals)
+            total_weight = self.series_cdf[-1]
         #: total weight of the windows (their number when uniform): the
         #: share of this rank's windows in data-parallel training
-        self.total_weight = float(self.total if self.cdf is None else self.cdf[-1])
+        self.total_weight = float(total_weight)
         self.batch_size, self.n_batches = batch_size, n_batches
         self.max_lag, self.context, self.horizon = max_lag, context, horizon
         self.empty_rate = float(empty_rate)
@@ -283,13 +330,12 @@ class _TrainWindows(Dataset):
 
     def _sample(self, n: int) -> tuple[dict, dict]:
         rng = self.rng
-        if self.cdf is None:
+        if self.series_cdf is None:
             k = rng.integers(0, self.total, n)
+            pick = np.searchsorted(self.ends, k, side="right")
+            origin = self.lo[pick] + k - self.starts[pick]
         else:
-            k = np.minimum(np.searchsorted(self.cdf, rng.random(n) * self.cdf[-1],
-                                           side="right"), self.total - 1)
-        pick = np.searchsorted(self.ends, k, side="right")
-        origin = self.lo[pick] + k - self.starts[pick]
+            pick, origin = self._weighted(rng.random(n))
         idx = self.series[pick]
         c, h, p = self.context, self.horizon, self.max_lag
         x = self.arrays.window(idx, origin - c, p, c + h, c + h, context=c)
@@ -308,6 +354,21 @@ class _TrainWindows(Dataset):
         y = {"target": x["target"][:, p:], "mask": mask}
         return x, y
 
+    def _weighted(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Series and window positions of the draws ``u`` (uniform in [0, 1))."""
+        cdf = self.series_cdf
+        x = u * cdf[-1]
+        pick = np.minimum(np.searchsorted(cdf, x, side="right"), len(cdf) - 1)
+        before = np.where(pick > 0, cdf[pick - 1], 0.0)
+        # the windows of the drawn series only, their weights cumulated
+        uniq, inv = np.unique(pick, return_inverse=True)
+        j, t, offs = _expand(self.lo, self.counts, uniq)
+        cum = np.cumsum(self.weights(j, t))
+        base = np.where(offs > 0, cum[offs - 1], 0.0)
+        k = np.searchsorted(cum, base[inv] + (x - before), side="right")
+        k = np.clip(k, offs[inv], offs[inv] + self.counts[pick] - 1)
+        return pick, t[k]
+
     def __getitem__(self, k):
         run = self._run
         if k == 0 or run is None or not run[0] <= k < run[1]:
@@ -317,6 +378,38 @@ class _TrainWindows(Dataset):
         rows = slice((k - start) * self.batch_size, (k - start + 1) * self.batch_size)
         return ({key: v[rows] for key, v in x.items()},
                 {key: v[rows] for key, v in y.items()})
+
+
+def _expand(lo: np.ndarray, counts: np.ndarray, sel: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every window of the series ``sel``: their series ``j`` (repeated),
+    positions ``t`` and the offset of each series' first window."""
+    c = counts[sel]
+    offs = np.cumsum(c) - c
+    rows = np.repeat(np.arange(len(sel)), c)
+    t = lo[sel][rows] + np.arange(rows.size) - offs[rows]
+    return sel[rows], t, offs
+
+
+#: windows whose weights are evaluated together when summing them per series
+WEIGHT_CHUNK_WINDOWS = 1 << 22
+
+
+def _series_totals(weights, lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Total window weight of each series, over chunks of windows (memory
+    bounded by :data:`WEIGHT_CHUNK_WINDOWS`, whatever the panel's size)."""
+    out = np.empty(len(lo))
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(lo):
+        base = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(
+            ends, base + WEIGHT_CHUNK_WINDOWS, side="right")))
+        sel = np.arange(start, stop)
+        j, t, offs = _expand(lo, counts, sel)
+        out[sel] = np.add.reduceat(weights(j, t), offs)
+        start = stop
+    return out
 
 
 class _FixedWindows(Dataset):
@@ -389,7 +482,10 @@ def split_series(arr: PanelArrays, context: int, horizon: int,
     :data:`HELD_OUT_SERIES_RATE` (drawn from ``seed``) is held out whole and
     validated as new series (their first value as context, as for a cold
     start): a validation set of long series' last steps alone stops training
-    before the short-context regime is learned.
+    before the short-context regime is learned. In a panel of more than
+    :data:`VALIDATION_SERIES_MAX` series, each series is validated (or held
+    out) only with probability ``VALIDATION_SERIES_MAX / n_series``; the
+    others train on their whole history.
 
     ``codes`` (positions of the panel's series among ``n_codes`` series, in
     data-parallel training: the codes of this rank's shard in the union) make
@@ -402,10 +498,20 @@ def split_series(arr: PanelArrays, context: int, horizon: int,
         When no series has 2 observed values to train on.
     """
     n = len(arr.first_obs)
+    n_all = n if codes is None else int(n_codes)
+
+    def per_series(stream: int) -> np.ndarray:
+        """A uniform draw per series, a function of its code."""
+        draw = np.random.default_rng([seed, stream]).random(n_all)
+        return draw if codes is None else draw[codes]
+
     lo_obs, hi = arr.first_obs, arr.last_obs + 1
     validate = np.zeros(n, dtype=bool)
+    sampled = np.ones(n, dtype=bool)
     if early_stopping:
-        validate = (hi - horizon - lo_obs) >= max(context, 2)
+        if n_all > VALIDATION_SERIES_MAX:
+            sampled = per_series(2) < VALIDATION_SERIES_MAX / n_all
+        validate = ((hi - horizon - lo_obs) >= max(context, 2)) & sampled
     train_hi = np.where(validate, hi - horizon, hi)
     trainable = (train_hi - lo_obs >= 2) & (arr.n_obs >= 2)
     if not trainable.any():
@@ -415,11 +521,8 @@ def split_series(arr: PanelArrays, context: int, horizon: int,
         )
     held_out = np.zeros(n, dtype=bool)
     if early_stopping:
-        draw = np.random.default_rng([seed, 1]).random(
-            n if codes is None else int(n_codes))
-        if codes is not None:
-            draw = draw[codes]
-        held_out = trainable & ~validate & (draw < HELD_OUT_SERIES_RATE)
+        held_out = (trainable & ~validate & sampled
+                    & (per_series(1) < HELD_OUT_SERIES_RATE))
         if not (trainable & ~held_out).any():
             held_out[:] = False
     return TrainingSplit(trainable, validate, held_out, train_hi)
@@ -433,13 +536,11 @@ def training_windows(arr: PanelArrays, split: TrainingSplit, *, max_lag: int,
     series = split.train_series
     lo_t, hi_t = window_origins(arr.first_obs[series], split.train_hi[series],
                                 horizon)
-    counts = hi_t - lo_t + 1
     if window_weighting == "scale":
-        rows = np.repeat(np.arange(len(series)), counts)
-        t = lo_t[rows] + np.arange(rows.size) - (np.cumsum(counts) - counts)[rows]
         # DeepAR's scale weighting, by the scale of each window's context:
         # causal, so it does not favour windows by the values they forecast
-        weights = arr.context_scale(series[rows], t, context)
+        def weights(j, t):
+            return arr.context_scale(series[j], t, context)
     else:
         weights = None
     return _TrainWindows(
