@@ -27,8 +27,9 @@ words all from the topic's block), and the share of documents whose
 dominant topic, after matching topics to labels (Hungarian assignment), is
 their true topic: dominant relative to the average document's weights
 (``argmax(theta / mean theta)``, the mean over the first chunk), and the
-raw ``argmax(theta)``, which on these short documents mostly picks the one
-topic every document leans to (see ``docs/topics.md``).
+raw ``argmax(theta)``. The two agree since the encoder's batch norm is
+scale-invariant (``ENCODER_BN_EPS``); before, the raw argmax picked one
+topic for almost every document (``docs/topics.md``, "Short documents").
 
 Memory: the process' peak resident set size (``ru_maxrss``) after the
 imports and after each phase. Bounded by the chunk, it is about the same at
