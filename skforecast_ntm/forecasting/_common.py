@@ -20,6 +20,7 @@ from ._config import (
     param_constraints,
     parameters_doc,
 )
+from ._encoders import series_mean_abs
 from ._features import FrequencyInfo
 from ._panel import Panel, format_ids
 
@@ -120,10 +121,8 @@ def warn_tiny_values(panel: Panel, min_scale: float, stacklevel: int = 3
     intervals far too wide (about ``min_scale / value`` times). Warned when
     a series' mean absolute observed value is below ``100 * min_scale``.
     """
-    obs = ~np.isnan(panel.y)
-    n_obs = obs.sum(1)
-    mean_abs = np.abs(np.where(obs, panel.y, 0.0)).sum(1) / np.maximum(n_obs, 1)
-    tiny = (n_obs > 0) & (mean_abs > 0) & (mean_abs < 100 * min_scale)
+    mean_abs = series_mean_abs(panel)  # 0 for a series with no observation
+    tiny = (mean_abs > 0) & (mean_abs < 100 * min_scale)
     if not tiny.any():
         return
     level = float(np.median(mean_abs[tiny]))

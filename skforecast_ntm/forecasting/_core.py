@@ -140,7 +140,7 @@ class DeepARCore:
             )
         likelihood = self.config.likelihood
         if LIKELIHOODS[likelihood].non_negative:
-            neg = (np.nan_to_num(panel.y) < 0).any(1)
+            neg = (panel.y < 0).any(1)  # NaN (missing) compares False
             if neg.any():
                 raise ValueError(
                     f"likelihood={likelihood!r} needs non-negative counts, but "

@@ -21,7 +21,7 @@ from ._features import (
     time_features,
     validate_lags,
 )
-from ._panel import Panel, format_ids
+from ._panel import ARRAY_CHUNK_CELLS, Panel, format_ids
 
 __all__ = ["Encoders", "global_scale"]
 
@@ -97,7 +97,7 @@ class Encoders:
             cols = [*config.static_categorical_columns, *config.static_real_columns]
             return {"info": panel.info, "keys": panel.keys,
                     "static": panel.static[cols] if cols else None,
-                    "mean_abs": _series_mean_abs(panel),
+                    "mean_abs": series_mean_abs(panel),
                     "x_columns": list(panel.x_columns), "x": x,
                     "time_features": time_features(panel.grid[:1],
                                                    panel.info).shape[1]}
@@ -232,14 +232,23 @@ def global_scale(panel: Panel) -> float:
     network learns such a series' level from its static features and age on
     a fixed, data-derived scale.
     """
-    return _median_scale(_series_mean_abs(panel))
+    return _median_scale(series_mean_abs(panel))
 
 
-def _series_mean_abs(panel: Panel) -> np.ndarray:
-    """Each series' mean absolute observed value (0 with no observation)."""
-    observed = ~np.isnan(panel.y)
-    n_obs = observed.sum(1)
-    return np.abs(np.where(observed, panel.y, 0.0)).sum(1) / np.maximum(n_obs, 1)
+def series_mean_abs(panel: Panel) -> np.ndarray:
+    """Each series' mean absolute observed value (0 with no observation).
+
+    In chunks of series, so that a large panel gets no temporary of its size.
+    """
+    n, t = panel.y.shape
+    out = np.zeros(n)
+    step = max(1, ARRAY_CHUNK_CELLS // max(t, 1))
+    for lo in range(0, n, step):
+        y = panel.y[lo : lo + step]
+        observed = ~np.isnan(y)
+        out[lo : lo + step] = (np.abs(np.where(observed, y, 0.0)).sum(1)
+                               / np.maximum(observed.sum(1), 1))
+    return out
 
 
 def _median_scale(mean_abs: np.ndarray) -> float:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ._config import VALIDATION_SERIES_MAX
 from ._encoders import Encoders
 from ._features import extend_grid, make_grid, time_features
 from ._history import HistoryPrefix
@@ -26,6 +27,7 @@ from ._panel import ARRAY_CHUNK_CELLS, Panel
 
 __all__ = [
     "ARRAY_CHUNK_CELLS",
+    "VALIDATION_SERIES_MAX",
     "EMPTY_CONTEXT_RATE",
     "PanelArrays",
     "TrainingSplit",
@@ -259,13 +261,6 @@ def resolve_empty_context_rate(rate: float | None, has_static: bool,
 #: are held out of training whole and validated as new series (with
 #: ``early_stopping``)
 HELD_OUT_SERIES_RATE = 0.1
-
-#: at most about this many series are validated (a random subset, drawn per
-#: series so that it does not depend on the sharding): the validation loss
-#: of 5,000 windows is precise enough to stop on, and validating every
-#: series of a 100,000-series panel each epoch would cost 30 times the
-#: epoch's training; the other series train on their whole history
-VALIDATION_SERIES_MAX = 5000
 
 #: training windows sampled and gathered together (as one array operation)
 PRESAMPLED_WINDOWS = 4096
