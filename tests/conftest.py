@@ -51,3 +51,34 @@ def make_panel(n_series=6, n_periods=48, freq="M", seed=0, unequal=False):
 @pytest.fixture
 def panel():
     return make_panel()
+
+
+# ------------------------------------------------------------ topic corpora
+#: a small, fast topic model configuration for the block corpora
+TOPIC_FAST = dict(
+    hidden_layer_sizes=(16,),
+    learning_rate=0.01,
+    theta_dropout=0.2,
+    max_epochs=40,
+    batch_size=16,
+    random_state=0,
+)
+
+
+THEMES = {
+    "pets": "cat dog puppy kitten leash collar vet fur paw bark".split(),
+    "finance": "stock bond market price bank loan rate fund trade profit".split(),
+    "space": "rocket orbit planet moon star launch nasa galaxy comet mars".split(),
+}
+
+
+def make_theme_docs(n_per_theme=20, words=12, seed=0):
+    """Block corpus: each document draws its words from one theme's block."""
+    rng = np.random.RandomState(seed)
+    docs, labels = [], []
+    for label, vocab in THEMES.items():
+        for _ in range(n_per_theme):
+            docs.append("the " + " and ".join(rng.choice(vocab, size=words)))
+            labels.append(label)
+    order = rng.permutation(len(docs))
+    return [docs[i] for i in order], np.array(labels)[order]

@@ -7,6 +7,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import THEMES
+from conftest import TOPIC_FAST as FAST
+from conftest import make_theme_docs as make_docs
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -14,33 +17,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skforecast_ntm.topics import NeuralTopicModel, TopicVectorizer
-
-FAST = dict(
-    hidden_layer_sizes=(16,),
-    learning_rate=0.01,
-    theta_dropout=0.2,
-    max_epochs=40,
-    batch_size=16,
-    random_state=0,
-)
-
-
-THEMES = {
-    "pets": "cat dog puppy kitten leash collar vet fur paw bark".split(),
-    "finance": "stock bond market price bank loan rate fund trade profit".split(),
-    "space": "rocket orbit planet moon star launch nasa galaxy comet mars".split(),
-}
-
-
-def make_docs(n_per_theme=20, words=12, seed=0):
-    rng = np.random.RandomState(seed)
-    docs, labels = [], []
-    for label, vocab in THEMES.items():
-        for _ in range(n_per_theme):
-            docs.append("the " + " and ".join(rng.choice(vocab, size=words)))
-            labels.append(label)
-    order = rng.permutation(len(docs))
-    return [docs[i] for i in order], np.array(labels)[order]
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from conftest import THEMES
+from conftest import TOPIC_FAST as FAST
+from conftest import make_theme_docs as make_docs
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 
@@ -16,33 +19,6 @@ from skforecast_ntm.topics import (
     _streaming,
     build_vocabulary,
 )
-
-FAST = dict(
-    hidden_layer_sizes=(16,),
-    learning_rate=0.01,
-    theta_dropout=0.2,
-    max_epochs=40,
-    batch_size=16,
-    random_state=0,
-)
-
-THEMES = {
-    "pets": "cat dog puppy kitten leash collar vet fur paw bark".split(),
-    "finance": "stock bond market price bank loan rate fund trade profit".split(),
-    "space": "rocket orbit planet moon star launch nasa galaxy comet mars".split(),
-}
-
-
-def make_docs(n_per_theme=20, words=12, seed=0):
-    """Block corpus: each document draws its words from one theme's block."""
-    rng = np.random.RandomState(seed)
-    docs, labels = [], []
-    for label, vocab in THEMES.items():
-        for _ in range(n_per_theme):
-            docs.append("the " + " and ".join(rng.choice(vocab, size=words)))
-            labels.append(label)
-    order = rng.permutation(len(docs))
-    return [docs[i] for i in order], np.array(labels)[order]
 
 
 def chunked(docs, sizes):
