@@ -323,7 +323,9 @@ def _panel_one(args: argparse.Namespace) -> dict:
                     q.to_parquet(os.path.join(tmp, f"shard{k}.parquet")) \
                         if _has_pyarrow() else q.to_csv(
                             os.path.join(tmp, f"shard{k}.csv"))
-            del y, X, X_future, q
+            # the shard's forecaster too (its history and draws), before the
+            # next shard is read
+            del y, X, X_future, q, f
     total = time.perf_counter() - t_all - generate_s
     ph._credit()
     return {"series": args.series, "shards": shards, "total_s": total,
