@@ -7,20 +7,12 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import TOPIC_FAST as FAST
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skforecast_ntm.topics import KiwiTokenizer, TopicVectorizer, _tokenizers
-
-FAST = dict(
-    hidden_layer_sizes=(16,),
-    learning_rate=0.01,
-    theta_dropout=0.2,
-    max_epochs=40,
-    batch_size=16,
-    random_state=0,
-)
 
 
 def matched_accuracy(theta, labels):
