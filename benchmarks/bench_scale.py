@@ -8,8 +8,12 @@ retail panel (``make_retail_panel``) and ``--threads`` torch threads. The
 per-process batch is fixed (``batch_size`` is per process, as in DDP), so N
 processes train on N times as many windows per step; the throughput is the
 training windows of all ranks per second of the epochs after the first
-(median; the history's ``windows_per_s``, validation off), and the scaling
-efficiency ``throughput(N) / (N * throughput(1))``.
+(each fit's median epoch, from the history's ``windows_per_s``, validation
+off; then the median over ``--repeats`` fits run in turn), and the scaling
+efficiency ``throughput(N) / (N * throughput(1))``, for each per-process
+batch size of ``--batch-size``. Each N-process row also gives the time of one
+all-reduce of a gradient-sized buffer between idle ranks: the
+synchronisation floor every step pays, to compare with the step time.
 
 Run from the repository root::
 
@@ -17,9 +21,9 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_scale.py dp --device cuda # 1 and all GPUs
 
 Options: ``--procs 1,2``, ``--series``, ``--periods``, ``--epochs``,
-``--batches``, ``--batch-size``, ``--hidden-size``, ``--threads`` (default
-1), ``--repeats`` (best of), ``--output``. Timings depend on machine load:
-check ``uptime`` first (printed with the table).
+``--batches``, ``--batch-size 32,64,128,256``, ``--hidden-size``,
+``--threads`` (default 1), ``--repeats`` (default 3), ``--output``. Timings
+depend on machine load: check ``uptime`` first (printed with the table).
 
 ``panel``: DeepAR end to end on synthetic daily retail panels
 (``make_retail_panel``: 2 years, price and promotion covariates, store and
@@ -116,12 +120,26 @@ def _dp_worker(rank: int, world: int, port: int, args: argparse.Namespace,
     core = DeepARCore(cfg).fit(panel)
     fit_s = time.perf_counter() - t0
     wps = [e["windows_per_s"] for e in core.net_.history][1:]
+    n_params = sum(p.numel() for p in core.net_.module_.parameters())
+    allreduce_ms = float("nan")
     if world > 1:
+        # the floor of a step's synchronisation: one all-reduce of a buffer
+        # of the gradient's size between idle ranks
+        buf = torch.zeros(n_params + 1, device=device)
+        for _ in range(10):
+            dist.all_reduce(buf)
+        t1 = time.perf_counter()
+        for _ in range(100):
+            dist.all_reduce(buf)
+        if device != "cpu":
+            torch.cuda.synchronize()
+        allreduce_ms = (time.perf_counter() - t1) * 10.0
         dist.destroy_process_group()
     if rank == 0:
         with open(out, "w") as fh:
             json.dump({"procs": world, "windows_per_s": float(np.median(wps)),
-                       "fit_s": fit_s}, fh)
+                       "fit_s": fit_s, "allreduce_ms": allreduce_ms,
+                       "n_params": n_params}, fh)
 
 
 def _run_dp(procs: int, args: argparse.Namespace) -> dict:
@@ -140,29 +158,41 @@ def dp(args: argparse.Namespace) -> str:
     if procs is None:
         n = torch.cuda.device_count() if args.device == "cuda" else 2
         procs = sorted({1, max(n, 1)})
-    rows = []
-    for n in procs:
-        runs = [_run_dp(n, args) for _ in range(args.repeats)]
-        best = max(runs, key=lambda r: r["windows_per_s"])
-        rows.append(best)
-        print(f"{n} process(es): {best['windows_per_s']:.0f} windows/s "
-              f"(fit {best['fit_s']:.1f} s)", file=sys.stderr)
-    base = next((r["windows_per_s"] for r in rows if r["procs"] == 1), None)
+    sizes = [int(b) for b in str(args.batch_size).split(",")]
     lines = [
         f"command: {' '.join(sys.argv)}",
         f"load average before: {os.getloadavg()[0]:.2f}",
         f"device {args.device}, {args.threads} thread(s) per process, "
-        f"batch_size {args.batch_size} per process, hidden_size "
-        f"{args.hidden_size} x 2 layers, {args.series} series x {args.periods} "
-        f"periods, {args.epochs} epochs x {args.batches} batches",
+        f"hidden_size {args.hidden_size} x 2 layers, {args.series} series x "
+        f"{args.periods} periods, {args.epochs} epochs x {args.batches} batches; "
+        f"windows / s: median over the repeats (run in turn, 1 then "
+        f"{procs[-1]} processes) of each fit's median epoch after the first",
         "",
-        "| processes | windows / s (all ranks) | speed-up | efficiency |",
-        "|---:|---:|---:|---:|",
+        "| batch per process | processes | windows / s (all ranks) | speed-up "
+        "| efficiency | step (ms) | all-reduce alone (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in rows:
-        speed = r["windows_per_s"] / base if base else float("nan")
-        lines.append(f"| {r['procs']} | {r['windows_per_s']:.0f} | {speed:.2f} | "
-                     f"{speed / r['procs']:.0%} |")
+    for bs in sizes:
+        one = argparse.Namespace(**{**vars(args), "batch_size": bs})
+        runs: dict[int, list] = {n: [] for n in procs}
+        for _ in range(args.repeats):
+            for n in procs:  # in turn, so drifting load hits every count alike
+                runs[n].append(_run_dp(n, one))
+        rows = {n: {**r[0], "windows_per_s": float(np.median(
+            [x["windows_per_s"] for x in r]))} for n, r in runs.items()}
+        base = rows[procs[0]]["windows_per_s"] / procs[0]
+        for n in procs:
+            r = rows[n]
+            speed = r["windows_per_s"] / base
+            step_ms = 1e3 * bs * n / r["windows_per_s"]
+            ar = r["allreduce_ms"]
+            print(f"batch {bs}, {n} process(es): {r['windows_per_s']:.0f} "
+                  f"windows/s", file=sys.stderr)
+            lines.append(
+                f"| {bs} | {n} | {r['windows_per_s']:.0f} | {speed:.2f} | "
+                f"{speed / n:.0%} | {step_ms:.1f} | "
+                f"{'' if np.isnan(ar) else f'{ar:.2f}'} |")
+    lines += ["", f"parameters: {rows[procs[0]]['n_params']:,}"]
     return "\n".join(lines)
 
 
@@ -418,12 +448,13 @@ def main() -> None:
     d.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     d.add_argument("--series", type=int, default=400)
     d.add_argument("--periods", type=int, default=365)
-    d.add_argument("--epochs", type=int, default=4)
-    d.add_argument("--batches", type=int, default=25)
-    d.add_argument("--batch-size", type=int, default=64)
+    d.add_argument("--epochs", type=int, default=5)
+    d.add_argument("--batches", type=int, default=40)
+    d.add_argument("--batch-size", default="32,64,128,256",
+                   help="per process; a comma list gives a row each")
     d.add_argument("--hidden-size", type=int, default=40)
     d.add_argument("--threads", type=int, default=1)
-    d.add_argument("--repeats", type=int, default=1)
+    d.add_argument("--repeats", type=int, default=3)
     d.add_argument("--output", default="benchmarks/results/scale_dp.md")
     pa = sub.add_parser("panel", help="DeepAR end to end on growing panels")
     one = sub.add_parser("panel-one", help=argparse.SUPPRESS)
