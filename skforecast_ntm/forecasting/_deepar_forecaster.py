@@ -33,8 +33,9 @@ from ._panel import (
     as_multiindex,
     build_panel,
     check_target_frame,
+    ended_before,
     forecast_index,
-    format_ids,
+    warn_own_end,
 )
 from ._sampling import sample_quantiles
 
@@ -408,15 +409,15 @@ class DeepARForecaster(BaseForecaster):
                 )
         panel = self._history_panel(X, min_end=min_end)
         cut_pos = int(panel.grid.get_loc(cut))
-        early = (panel.last >= 0) & (panel.last < cut_pos)
+        early = ended_before(panel.last, cut_pos)
         if early.any():
-            warnings.warn(
-                f"Series {format_ids(panel.keys[early])} end before the cutoff "
-                f"{cut}; each is forecast from its own end: its values at the "
-                "requested periods after the cutoff are the steps that reach "
-                "them of sample paths started after its last row (the periods "
-                "in between are sampled, as DeepAR treats unobserved periods).",
-                UserWarning, stacklevel=6,  # _draw, the cache, _sample, _predict*
+            warn_own_end(
+                panel.keys, early, cut,
+                "its values at the requested periods after the cutoff are the "
+                "steps that reach them of sample paths started after its last "
+                "row (the periods in between are sampled, as DeepAR treats "
+                "unobserved periods).",
+                stacklevel=6,  # _draw, the cache, _sample, _predict*
             )
         if not fh.is_relative:
             steps = panel.grid.get_indexer(fh_idx) - cut_pos

@@ -20,7 +20,13 @@ from scipy.stats import norm
 from sktime.datatypes import update_data
 from sktime.forecasting.base import BaseForecaster
 
-from ._panel import _numeric_values, forecast_index, format_ids
+from ._panel import (
+    _numeric_values,
+    ended_before,
+    forecast_index,
+    format_ids,
+    warn_own_end,
+)
 
 __all__ = ["GradientBoostingForecaster"]
 
@@ -955,15 +961,13 @@ class GradientBoostingForecaster(BaseForecaster):
         (``horizon_`` steps before it), the lags after the last row missing.
         """
         own = np.minimum(panel.last, cut)  # (N,)
-        early = own < cut
+        early = ended_before(panel.last, cut)
         target = cut + steps  # (S,)
         origin = np.maximum(own[:, None], target[None, :] - self.horizon_)
         beyond = origin > own[:, None]
         if early.any():
             msg = (
-                f"Series {format_ids(panel.keys[early])} end before the cutoff "
-                f"{self.cutoff[0]}; each is forecast from its own end: its "
-                "values at the requested periods after the cutoff are the "
+                "its values at the requested periods after the cutoff are the "
                 "model's steps that reach them from its last row (its lags are "
                 "its own last values), as DeepARForecaster does."
             )
@@ -976,7 +980,7 @@ class GradientBoostingForecaster(BaseForecaster):
                     "after the last row missing; set prediction_length to reach "
                     "them from the last row."
                 )
-            warnings.warn(msg, UserWarning, stacklevel=5)
+            warn_own_end(panel.keys, early, self.cutoff[0], msg, stacklevel=5)
         return origin, target[None, :] - origin
 
     def _check_future_X(self, panel: _Panel, tpos: np.ndarray) -> None:

@@ -7,6 +7,7 @@ validate the input and raise errors that name the offending series/columns.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +16,8 @@ import pandas as pd
 
 from ._features import FrequencyInfo, extend_grid, infer_frequency, make_grid
 
-__all__ = ["Panel", "build_panel", "as_multiindex", "format_ids"]
+__all__ = ["Panel", "build_panel", "as_multiindex", "ended_before",
+           "format_ids", "warn_own_end"]
 
 SINGLE_KEY = "__series__"
 
@@ -30,6 +32,32 @@ def format_ids(ids: Sequence, limit: int = 10) -> str:
     shown = ", ".join(repr(i) for i in ids[:limit])
     more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
     return f"[{shown}{more}]"
+
+
+def ended_before(last: np.ndarray, cut: int) -> np.ndarray:
+    """Series whose last observed row is before grid position ``cut``.
+
+    The rule both forecasters (DeepAR and LightGBM) forecast by: such a
+    series is forecast from its own end, through the periods up to the
+    cutoff, rather than from the panel's cutoff. ``last = -1`` (no target row)
+    is not one of them.
+    """
+    last = np.asarray(last)
+    return (last >= 0) & (last < cut)
+
+
+def warn_own_end(keys: Sequence, early: np.ndarray, cutoff, how: str,
+                 stacklevel: int) -> None:
+    """The one warning for the series of :func:`ended_before`.
+
+    ``how`` says what the model's values at the requested periods are
+    (model-specific); ``stacklevel`` counts from the caller.
+    """
+    warnings.warn(
+        f"Series {format_ids(np.asarray(keys, dtype=object)[early])} end "
+        f"before the cutoff {cutoff}; each is forecast from its own end: {how}",
+        UserWarning, stacklevel=stacklevel + 1,
+    )
 
 
 @dataclass
