@@ -16,6 +16,7 @@ import pytest
 import torch
 from conftest import make_panel
 from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import EpochTimer
 from sktime.registry import all_tags
 
 from skforecast_ntm import DeepARForecaster, DeepARRegressor
@@ -67,7 +68,7 @@ def test_config_defaults_are_the_declared_ones():
         default = f.default if f.default_factory is MISSING else f.default_factory()
         if f.name == "prediction_length":
             assert default == 1  # resolved by the estimators from fh / freq
-        elif f.name.startswith("static_"):
+        elif f.name.startswith("static_") or f.name == "callbacks":
             assert default == [] and declared[f.name] is None
         else:
             assert default == declared[f.name], f.name
@@ -84,13 +85,15 @@ def test_make_config_carries_every_core_parameter():
                   gradient_clip=2.0, early_stopping=False, patience=4,
                   window_weighting="uniform", empty_context_rate=0.3,
                   num_samples=11, random_state=5, device=torch.device("cpu"),
-                  precision="bfloat16", verbose=True)
+                  precision="bfloat16", verbose=True,
+                  callbacks=(("timer", EpochTimer()),))
     cfg = make_config(DeepARRegressor(**values), 4)
     assert cfg.prediction_length == 4
     assert {f.name for f in fields(DeepARConfig)} - {"prediction_length"} == \
         set(values)
     expected = dict(values, lags=[1, 2], static_categorical_columns=["store"],
-                    static_real_columns=["size"], device="cpu", verbose=True)
+                    static_real_columns=["size"], device="cpu", verbose=True,
+                    callbacks=list(values["callbacks"]))
     for name, value in expected.items():
         assert getattr(cfg, name) == value, name
 

@@ -199,6 +199,17 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("verbose", 0, ["verbose"], "int, default=0", """
         ``>0`` shows one progress bar over the training epochs, with the
         latest train and validation losses (on standard error)."""),
+    _p("callbacks", None, ["array-like", None],
+       "list of skorch callbacks or None, default=None", """
+        Extra skorch callbacks of the training net (``skorch.callbacks``:
+        ``TensorBoard``, ``Checkpoint``, ``EpochScoring`` on the training
+        loss, or your own ``Callback``), as instances, classes or ``(name,
+        callback)`` pairs, run after the built-in ones (learning-rate halving,
+        early stopping, and the monitor that records ``windows_per_s``,
+        ``grad_norm``, ``lr`` and ``peak_memory_mb`` in the history, which
+        they can read). They are used as given, as skorch uses them, not
+        copied. In data-parallel training they run on every rank: guard the
+        ones that write files with ``is_main_process()``."""),
 )
 
 _BY_NAME = {p.name: p for p in PARAMETERS}
@@ -230,8 +241,8 @@ class DeepARConfig:
     Both estimators build one from their parameters (:func:`make_config`);
     use it directly only to drive :class:`DeepARCore` without an estimator.
     Defaults are those of :data:`PARAMETERS`, except ``prediction_length``
-    (resolved from ``fh`` or the frequency by the estimators, 1 here) and the
-    static column lists (lists, never None, here).
+    (resolved from ``fh`` or the frequency by the estimators, 1 here), the
+    static column lists and ``callbacks`` (lists, never None, here).
 
     Examples
     --------
@@ -267,6 +278,7 @@ class DeepARConfig:
     device: str = _default("device")
     precision: str = _default("precision")
     verbose: int = _default("verbose")
+    callbacks: list = field(default_factory=list)
 
 
 def _as_list(value) -> list:
@@ -280,6 +292,7 @@ _TO_CORE = {
     "static_real_columns": _as_list,
     "device": str,
     "verbose": lambda v: v if isinstance(v, int) else int(bool(v)),
+    "callbacks": _as_list,
 }
 
 

@@ -180,6 +180,7 @@ class DeepARForecaster(BaseForecaster):
         device="cpu",
         precision="float32",
         verbose=0,
+        callbacks=None,
     ):
         self.prediction_length = prediction_length
         self.context_length = context_length
@@ -210,6 +211,7 @@ class DeepARForecaster(BaseForecaster):
         self.device = device
         self.precision = precision
         self.verbose = verbose
+        self.callbacks = callbacks
         super().__init__()
 
     #: scikit-learn style constraints, validated at fit (see ``_config``)

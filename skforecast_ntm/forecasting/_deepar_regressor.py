@@ -133,6 +133,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         device="cpu",
         precision="float32",
         verbose=0,
+        callbacks=None,
     ):
         self.id_column = id_column
         self.time_column = time_column
@@ -164,6 +165,7 @@ class DeepARRegressor(RegressorMixin, BaseEstimator):
         self.device = device
         self.precision = precision
         self.verbose = verbose
+        self.callbacks = callbacks
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

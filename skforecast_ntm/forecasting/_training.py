@@ -59,6 +59,8 @@ def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds,
             threshold_mode="rel", load_best=True, sink=_null_sink,
         )))
     callbacks.append(("monitor", _Monitor()))
+    callbacks += user_callbacks(cfg.callbacks, [name for name, _ in callbacks]
+                                + ["progress"])
     if cfg.verbose and (dist is None or dist.is_main):
         callbacks.append(("progress", _TrainingBar()))
     net = _DeepARNet(
@@ -81,6 +83,37 @@ def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds,
     )
     net.distributed_ = dist
     return net
+
+
+def user_callbacks(given: list, reserved: list[str]) -> list:
+    """The user's ``callbacks``, checked: skorch callbacks, classes or pairs.
+
+    Raises
+    ------
+    TypeError
+        Naming the entry that is not a skorch callback.
+    ValueError
+        When a pair's name is one of the built-in callbacks' (``reserved``).
+    """
+    out = []
+    for i, entry in enumerate(given or []):
+        name, cb = entry if isinstance(entry, tuple) and len(entry) == 2 \
+            else (None, entry)
+        is_cb = isinstance(cb, Callback) or (
+            isinstance(cb, type) and issubclass(cb, Callback))
+        if not is_cb or (name is not None and not isinstance(name, str)):
+            raise TypeError(
+                f"callbacks[{i}] is {entry!r}: pass skorch callbacks (instances "
+                "or subclasses of skorch.callbacks.Callback) or (name, "
+                "callback) pairs with a str name."
+            )
+        if name in reserved:
+            raise ValueError(
+                f"callbacks[{i}] is named {name!r}, the name of a built-in "
+                f"callback (built-in: {reserved}); give it another name."
+            )
+        out.append(entry)
+    return out
 
 
 def use_validation(net: _DeepARNet, valid_ds) -> None:
