@@ -8,6 +8,9 @@ optionally the split-conformal factor that matches the coverage exactly.
 The normalisation by the model's own spread makes the factor transfer
 across series of any scale and leaves series whose spread was already right
 as they were, relative to the others; see ``docs/model_selection.md`` for the choice.
+With groups of series (e.g. ABC-XYZ segments) the factors are also learnt
+per group, with the pooled factors as the fallback of a group with too few
+residuals.
 """
 
 from __future__ import annotations
@@ -75,6 +78,16 @@ class ConformalCalibrator:
     (each series' mean absolute seasonal difference) only floors degenerate
     (zero-width) forecasts.
 
+    Per group (``fit(..., groups=labels)``, e.g. ABC-XYZ segments): the
+    pooled factors are learnt from all series as without groups, and each
+    group also gets factors learnt by the same rule from its own series
+    alone (its own wQL weights, noise margin and per-step rule), so a group
+    whose model is too narrow is widened without widening a group whose
+    model was right. A level with fewer than ``min_samples`` residuals in a
+    group (all its steps together) keeps the pooled factors in that group;
+    rows whose group the fit did not see (or without a label) get the
+    pooled factors in :meth:`transform`.
+
     Parameters
     ----------
     per_step : bool, default=True
@@ -118,6 +131,13 @@ class ConformalCalibrator:
     factors_ : ndarray of shape (horizon, n_levels)
     n_samples_ : ndarray of shape (horizon, n_levels)
         Residuals behind each step's factor.
+    group_labels_ : pandas.Index or None
+        The groups of ``fit(..., groups=...)`` (None without groups).
+    group_factors_ : pandas.DataFrame or None
+        One row per group, level and step: ``group``, ``level``, ``step``
+        (1-based), ``factor`` (the one applied), ``n`` (the group's
+        residuals at that step) and ``pooled`` (True where the group had too
+        few residuals and uses the pooled factor). None without groups.
 
     Examples
     --------
@@ -136,6 +156,20 @@ class ConformalCalibrator:
     >>> cal = ConformalCalibrator().fit(y, q, levels, np.ones(500))  # default
     >>> bool(np.all((cal.factors_ > 1.5) & (cal.factors_ < 2)))  # most of the way
     True
+
+    Per group: the first 250 series' quantiles are half as wide as right, the
+    others right; one label per series.
+
+    >>> q[:, 250:] *= 2
+    >>> g = np.repeat(["narrow", "right"], 250)
+    >>> cal = ConformalCalibrator(tolerance=None).fit(y, q, levels, np.ones(500),
+    ...                                               groups=g)
+    >>> tab = cal.group_factors_.groupby("group")["factor"].mean()
+    >>> bool(abs(tab["narrow"] - 2) < 0.3 and abs(tab["right"] - 1) < 0.15)
+    True
+    >>> f = cal.factors_for([0.9], [1, 1, 1], groups=["narrow", "right", "other"])
+    >>> bool(f[0, 0] > f[2, 0] > f[1, 0])  # "other": not fitted -> pooled
+    True
     """
 
     def __init__(self, per_step: bool = True, min_samples: int = 30,
@@ -151,8 +185,8 @@ class ConformalCalibrator:
         self.symmetric = symmetric
         self.method = method
 
-    def fit(self, actual, quantile_forecasts, levels: Sequence[float], scale
-            ) -> ConformalCalibrator:
+    def fit(self, actual, quantile_forecasts, levels: Sequence[float], scale,
+            groups=None) -> ConformalCalibrator:
         """Learn the factors from backtest forecasts.
 
         Parameters
@@ -163,6 +197,11 @@ class ConformalCalibrator:
         levels : sequence of float
             The ``L`` levels; 0.5 must be among them.
         scale : array of shape (n_series,) or (windows, n_series)
+        groups : array-like of shape (n_series,), optional
+            A group label per series (None / NaN: in no group). Each group
+            then also gets its own factors (see the class docstring); the
+            pooled factors (``factors_``) are learnt from all series either
+            way, exactly as without ``groups``.
         """
         if self.method not in ("pinball", "coverage"):
             raise ValueError(f"method must be 'pinball' or 'coverage', got "
@@ -178,6 +217,52 @@ class ConformalCalibrator:
                 "expected (windows, series, horizon) and (..., len(levels)).")
         s = np.broadcast_to(np.asarray(scale, dtype=float).reshape(
             (-1, y.shape[1]))[..., None], y.shape)
+        codes, labels = (None, None) if groups is None else _group_codes(
+            groups, y.shape[1])
+        factors, counts = self._learn(y, qf, levels, s)
+        if not np.isfinite(factors).all():
+            warnings.warn("Too few backtest residuals to calibrate some quantiles; "
+                          "they are left as forecast.", UserWarning, stacklevel=2)
+            factors = np.where(np.isfinite(factors), factors, 1.0)
+        self.levels_ = np.asarray([q for q in levels if q != 0.5])
+        low = 0.0 if self.allow_narrowing else 1.0
+        self.factors_ = np.clip(factors, low, self.max_factor)
+        self.n_samples_ = counts
+        self.group_labels_ = None
+        self.group_factors_ = None
+        self._group_table = None
+        if codes is not None:
+            self._fit_groups(y, qf, levels, s, codes, labels, low)
+        return self
+
+    def _fit_groups(self, y, qf, levels, s, codes, labels, low) -> None:
+        """Factors per group: the rule of :meth:`fit` on each group's series
+        alone; a level with fewer than ``min_samples`` residuals in a group
+        (all steps together) keeps the pooled factors there."""
+        G, (H, L) = len(labels), self.factors_.shape
+        table = np.empty((G, H, L))
+        n = np.zeros((G, H, L), dtype=int)
+        own = np.zeros((G, L), dtype=bool)
+        for k in range(G):  # one vectorised fit per group
+            idx = np.flatnonzero(codes == k)
+            f, n[k] = self._learn(y[:, idx], qf[:, idx], levels, s[:, idx])
+            f = np.clip(np.where(np.isfinite(f), f, 1.0), low, self.max_factor)
+            own[k] = n[k].sum(axis=0) >= self.min_samples
+            table[k] = np.where(own[k][None, :], f, self.factors_)
+        self.group_labels_ = labels
+        self._group_table = table
+        self.group_factors_ = pd.DataFrame({
+            "group": np.repeat(np.asarray(labels, dtype=object), H * L),
+            "level": np.tile(self.levels_, G * H),
+            "step": np.tile(np.repeat(np.arange(1, H + 1), L), G),
+            "factor": table.reshape(-1),
+            "n": n.reshape(-1),
+            "pooled": np.repeat(~own, H, axis=0).reshape(-1),
+        })
+
+    def _learn(self, y, qf, levels, s):
+        """Unclipped factors (NaN: nothing to learn from) and residual counts,
+        both of shape (horizon, levels != 0.5), from the given series."""
         med = qf[..., levels.index(0.5)]
         others = [q for q in levels if q != 0.5]
         H = y.shape[2]
@@ -235,15 +320,7 @@ class ConformalCalibrator:
                     factors[h, cols] = _conformal_quantile(rh, p)
                 else:
                     factors[h, cols] = pooled
-        if not np.isfinite(factors).all():
-            warnings.warn("Too few backtest residuals to calibrate some quantiles; "
-                          "they are left as forecast.", UserWarning, stacklevel=2)
-            factors = np.where(np.isfinite(factors), factors, 1.0)
-        self.levels_ = np.asarray(others)
-        low = 0.0 if self.allow_narrowing else 1.0
-        self.factors_ = np.clip(factors, low, self.max_factor)
-        self.n_samples_ = counts
-        return self
+        return factors, counts
 
     def _pinball_factors(self, group, resid, dists, ok, w_pt):
         """Per-step factors of one level group from its backtest wQL.
@@ -287,15 +364,39 @@ class ConformalCalibrator:
                     lam[h] = factor(mask)
         return lam
 
-    def factors_for(self, alpha: Sequence[float], steps) -> np.ndarray:
+    def factors_for(self, alpha: Sequence[float], steps, groups=None
+                    ) -> np.ndarray:
         """Factors of levels ``alpha`` at horizon steps ``steps`` (1-based).
 
         Levels between calibrated ones are interpolated (on each side of the
         median separately); beyond them the nearest is used, and steps past
         the calibrated horizon use its last step. The median gets 1.
+        ``groups`` (one label per step entry, with a calibrator fitted with
+        ``groups``) picks each row's group factors; a label the fit did not
+        see (or None / NaN) gets the pooled factors. Returns an array of
+        shape ``(len(steps), len(alpha))``.
         """
         steps = np.clip(np.asarray(steps, dtype=int), 1, len(self.factors_)) - 1
         alpha = np.asarray(alpha, dtype=float)
+        uniq, inv = np.unique(steps, return_inverse=True)
+        inv = inv.reshape(-1)
+        pooled = self._interpolate(self.factors_, alpha, uniq)
+        table = getattr(self, "_group_table", None)
+        if groups is None or table is None:
+            return pooled[inv]
+        labels = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
+        codes = pd.Index(self.group_labels_).get_indexer(labels.where(
+            labels.notna(), None))
+        if len(codes) != len(steps):
+            raise ValueError(f"groups has {len(codes)} labels for {len(steps)} "
+                             "steps; give one per row.")
+        stack = np.stack([*(self._interpolate(t, alpha, uniq) for t in table),
+                          pooled])  # (groups + pooled, unique steps, alpha)
+        return stack[np.where(codes >= 0, codes, len(table)), inv]
+
+    def _interpolate(self, factors, alpha, steps) -> np.ndarray:
+        """``factors`` (horizon, levels_) at levels ``alpha`` and the 0-based
+        ``steps`` (each computed once: callers pass the unique steps)."""
         out = np.ones((len(steps), len(alpha)))
         for side in (-1.0, 1.0):
             lv = self.levels_[np.sign(self.levels_ - 0.5) == side]
@@ -304,7 +405,7 @@ class ConformalCalibrator:
                 continue
             if not len(lv):  # nothing learnt on this side
                 continue
-            fac = self.factors_[:, np.sign(self.levels_ - 0.5) == side]
+            fac = factors[:, np.sign(self.levels_ - 0.5) == side]
             order = np.argsort(lv)
             lv, fac = lv[order], fac[steps][:, order]
             for c in cols:
@@ -312,7 +413,7 @@ class ConformalCalibrator:
         return out
 
     def transform(self, quantiles, alpha: Sequence[float], steps, scale,
-                  median) -> np.ndarray:
+                  median, groups=None) -> np.ndarray:
         """Calibrated quantiles.
 
         Parameters
@@ -322,16 +423,35 @@ class ConformalCalibrator:
         steps : array of shape (rows,), the horizon step (1-based) of each row
         scale : array of shape (rows,), each row's series scale
         median : array of shape (rows,)
+        groups : array of shape (rows,), optional
+            Each row's group label (see :meth:`factors_for`); None: the
+            pooled factors for every row.
         """
         q = np.asarray(quantiles, dtype=float)
         med = np.asarray(median, dtype=float)[:, None]
         alpha = np.asarray(alpha, dtype=float)
         sign = np.sign(alpha - 0.5)[None, :]
-        f = self.factors_for(alpha, steps)
+        f = self.factors_for(alpha, steps, groups)
         dist = np.maximum(sign * (q - med),
                           self.floor * np.nan_to_num(np.asarray(scale, float))[:, None])
         out = np.where(sign == 0, q, med + sign * f * dist)
         return np.sort(out, axis=1)
+
+
+def _group_codes(groups, n_series: int) -> tuple[np.ndarray, pd.Index]:
+    """Integer code per series (-1: in no group) and the sorted labels."""
+    g = pd.Series(np.asarray(groups, dtype=object).reshape(-1))
+    if len(g) != n_series:
+        raise ValueError(f"groups has {len(g)} labels for {n_series} series; give "
+                         "one label per series (None for none).")
+    g = g.where(g.notna(), None)
+    try:
+        codes, labels = pd.factorize(g, sort=True)
+    except TypeError:  # labels of mixed, unorderable types
+        codes, labels = pd.factorize(g, sort=False)
+    if not len(labels):
+        raise ValueError("groups gives no series a group label.")
+    return np.asarray(codes), pd.Index(labels, name="group")
 
 
 def _weighted_quantile(u: np.ndarray, w: np.ndarray, p: float) -> float:
@@ -398,6 +518,59 @@ def row_steps_and_keys(index: pd.Index, fh, cutoff, times: pd.Index) -> tuple:
     return steps, keys
 
 
+def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix
+                  ) -> pd.Series | None:
+    """The group label of every series of ``y`` (``CalibratedForecaster.groups``).
+
+    ``groups``: None; ``"abc_xyz"`` (the ABC-XYZ segment of each series from
+    :class:`~skforecast_ntm.ABCXYZSegmenter` with its defaults, fitted on
+    ``y``); an :class:`~skforecast_ntm.ABCXYZSegmenter` (its thresholds;
+    a clone is fitted on ``y``); a pandas Series or dict series id -> label;
+    or the DataFrame of :func:`~skforecast_ntm.abc_xyz_segments` (its
+    ``segment`` column). Returns a Series indexed like ``pm.ids`` (NaN: no
+    label), or None without groups or for a single series (one series is
+    one group: its calibration is the pooled one).
+    """
+    if groups is None:
+        return None
+    from ..transformations._segments import ABCXYZSegmenter
+
+    segmenter, mapping = None, None
+    if isinstance(groups, str):
+        if groups != "abc_xyz":
+            raise ValueError(f"groups={groups!r} is not understood; use None, "
+                             "'abc_xyz', an ABCXYZSegmenter, or a pandas Series / "
+                             "dict series id -> group label.")
+        segmenter = ABCXYZSegmenter()
+    elif isinstance(groups, ABCXYZSegmenter):
+        segmenter = groups.clone()
+    elif isinstance(groups, dict):
+        mapping = pd.Series(groups, dtype=object)
+    elif isinstance(groups, pd.DataFrame) and "segment" in groups.columns:
+        mapping = groups["segment"]
+    elif isinstance(groups, pd.Series):
+        mapping = groups
+    else:
+        raise TypeError(f"groups must be None, 'abc_xyz', an ABCXYZSegmenter, a "
+                        "pandas Series or dict series id -> group label, or the "
+                        f"DataFrame of abc_xyz_segments; got {type(groups).__name__}.")
+    if pm.single:
+        return None
+    if segmenter is not None:
+        mapping = segmenter.fit(y).segments_["segment"]
+    if mapping.index.duplicated().any():
+        dup = mapping.index[mapping.index.duplicated()]
+        raise ValueError(f"groups has several labels for series {dup[:3].tolist()}; "
+                         "give one label per series id.")
+    out = mapping.reindex(pm.ids)
+    if out.isna().all():
+        raise ValueError(
+            f"groups names none of the series of y (its ids are e.g. "
+            f"{pm.ids[:3].tolist()}, groups' e.g. {mapping.index[:3].tolist()}); "
+            "index it by the series ids (the instance level(s) of y's index).")
+    return out.rename("group")
+
+
 class CalibratedForecaster(BaseForecaster):
     """Wrap a forecaster so that its intervals cover what they claim.
 
@@ -429,11 +602,31 @@ class CalibratedForecaster(BaseForecaster):
         :class:`ConformalCalibrator`.
     seasonal_period : int, optional
         For the series scale; inferred from the frequency when omitted.
+    groups : None, "abc_xyz", ABCXYZSegmenter, pandas.Series, dict or DataFrame
+        Calibrate per group of series as well as pooled (see
+        :class:`ConformalCalibrator`): None (default) one set of factors for
+        the panel; ``"abc_xyz"`` the ABC-XYZ segment of each series, from
+        :class:`~skforecast_ntm.ABCXYZSegmenter` (default thresholds) fitted
+        on the training ``y``; an ``ABCXYZSegmenter`` (its thresholds; a
+        clone is fitted on ``y``); a Series or dict series id -> group label,
+        or the DataFrame of :func:`~skforecast_ntm.abc_xyz_segments` (its
+        ``segment`` column). A group with fewer than ``min_samples``
+        backtest residuals for a level (all steps together) uses the pooled
+        factors; series without a label (absent from the mapping or NaN),
+        at fit or at predict, use the pooled factors. A mapping that names
+        no series of ``y`` is an error. Ignored for a single series (one
+        series is one group: per-group and pooled calibration coincide).
 
     Attributes
     ----------
     forecaster_ : the fitted wrapped forecaster
     calibrator_ : ConformalCalibrator
+        Pooled factors in ``calibrator_.factors_``; with ``groups`` the
+        per-group ones in ``calibrator_.group_factors_`` (a tidy table:
+        group, level, step, factor, n, pooled).
+    groups_ : pandas.Series or None
+        The group label of each training series (NaN: none), None without
+        groups or for a single series.
     backtest_ : BacktestResult
         The calibration backtest (before calibration).
 
@@ -449,6 +642,19 @@ class CalibratedForecaster(BaseForecaster):
     (3, 2)
     >>> f.calibrator_.factors_.shape
     (3, 14)
+
+    Per ABC-XYZ segment on a panel (the factors learnt per segment):
+
+    >>> idx = pd.MultiIndex.from_product([["a", "b", "c"], t])
+    >>> rng = np.random.default_rng(1)
+    >>> yp = pd.DataFrame({"y": (rng.gamma(2.0, [[50.0], [5.0], [1.0]], (3, 120))
+    ...                          ).ravel()}, index=idx)
+    >>> f = CalibratedForecaster(NaiveForecaster(), windows=3, min_samples=10,
+    ...                          groups="abc_xyz").fit(yp, fh=[1, 2, 3])
+    >>> f.groups_.to_dict()
+    {'a': 'AY', 'b': 'BY', 'c': 'CY'}
+    >>> list(f.calibrator_.group_factors_.columns)
+    ['group', 'level', 'step', 'factor', 'n', 'pooled']
     """
 
     # no data memory in the base class (its default changes in sktime 1.3)
@@ -471,7 +677,8 @@ class CalibratedForecaster(BaseForecaster):
     }
     def __init__(self, forecaster, windows=2, horizon=None, step=None, levels=None,
                  per_step=True, min_samples=30, floor=0.01, allow_narrowing=False,
-                 tolerance=2.0, seasonal_period=None, method="pinball"):
+                 tolerance=2.0, seasonal_period=None, method="pinball",
+                 groups=None):
         self.forecaster = forecaster
         self.windows = windows
         self.horizon = horizon
@@ -484,6 +691,7 @@ class CalibratedForecaster(BaseForecaster):
         self.tolerance = tolerance
         self.seasonal_period = seasonal_period
         self.method = method
+        self.groups = groups
         super().__init__()
 
     def _fit(self, y, X=None, fh=None):
@@ -495,6 +703,7 @@ class CalibratedForecaster(BaseForecaster):
         h = horizon_of(fh, self.cutoff, self.horizon, self.forecaster, sp)
         step = int(self.step or h)
         n_win = feasible_windows(pm.values.shape[1], h, step, int(self.windows))
+        self.groups_ = series_groups(self.groups, y, pm)
         self.calibrator_ = ConformalCalibrator(
             per_step=self.per_step, min_samples=self.min_samples, floor=self.floor,
             allow_narrowing=self.allow_narrowing, tolerance=self.tolerance,
@@ -504,8 +713,10 @@ class CalibratedForecaster(BaseForecaster):
             bt = backtest(self.forecaster, y, X, horizon=h, windows=n_win, step=step,
                           quantiles=levels, seasonal_period=sp, strict=False)
             self.backtest_ = bt
-            self.calibrator_.fit(bt.actual, bt.quantile_forecasts, bt.levels,
-                                 bt.scale)
+            self.calibrator_.fit(
+                bt.actual, bt.quantile_forecasts, bt.levels, bt.scale,
+                groups=None if self.groups_ is None
+                else self.groups_.reindex(bt.series_ids).to_numpy(object))
         else:
             warnings.warn(
                 f"The history ({pm.values.shape[1]} periods) is too short for a "
@@ -514,6 +725,8 @@ class CalibratedForecaster(BaseForecaster):
             self.calibrator_.levels_ = np.array([q for q in levels if q != 0.5])
             self.calibrator_.factors_ = np.ones((h, len(levels) - 1))
             self.calibrator_.n_samples_ = np.zeros((h, len(levels) - 1), dtype=int)
+            self.calibrator_.group_labels_ = None
+            self.calibrator_.group_factors_ = None
         self.scale_ = pd.Series(_scale(pm.values, sp), index=pm.ids)
         self._single = pm.single
         self._times = pm.times
@@ -535,7 +748,8 @@ class CalibratedForecaster(BaseForecaster):
         ask = sorted(set(alpha) | {0.5})
         base = self.forecaster_.predict_quantiles(fh=fh, X=X, alpha=ask)
         return calibrate_frame(base, self.calibrator_, alpha, fh, self.cutoff,
-                               self.scale_, self._single, self._times)
+                               self.scale_, self._single, self._times,
+                               groups=self.groups_)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
@@ -550,9 +764,14 @@ class CalibratedForecaster(BaseForecaster):
 
 
 def calibrate_frame(base: pd.DataFrame, calibrator: ConformalCalibrator, alpha,
-                    fh, cutoff, scale: pd.Series, single: bool, times: pd.Index
-                    ) -> pd.DataFrame:
-    """Apply ``calibrator`` to a ``predict_quantiles`` frame."""
+                    fh, cutoff, scale: pd.Series, single: bool, times: pd.Index,
+                    groups: pd.Series | None = None) -> pd.DataFrame:
+    """Apply ``calibrator`` to a ``predict_quantiles`` frame.
+
+    ``groups`` (series id -> group label, as ``CalibratedForecaster.groups_``)
+    selects each series' group factors; series without a label get the
+    pooled ones.
+    """
     got = np.asarray(base.columns.get_level_values(-1), dtype=float)
     var = base.columns.get_level_values(0)[0]
     cols = [int(np.flatnonzero(np.isclose(got, a))[0]) for a in alpha]
@@ -562,7 +781,10 @@ def calibrate_frame(base: pd.DataFrame, calibrator: ConformalCalibrator, alpha,
         row_scale = np.full(len(base), float(scale.iloc[0]))
     else:
         row_scale = scale.reindex(keys).to_numpy(float)
+    row_groups = None
+    if groups is not None and not single and keys is not None:
+        row_groups = groups.reindex(keys).to_numpy(object)
     values = calibrator.transform(base.iloc[:, cols].to_numpy(float), alpha, steps,
-                                  row_scale, med)
+                                  row_scale, med, groups=row_groups)
     return pd.DataFrame(values, index=base.index,
                         columns=pd.MultiIndex.from_product([[var], alpha]))
