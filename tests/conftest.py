@@ -82,3 +82,38 @@ def make_theme_docs(n_per_theme=20, words=12, seed=0):
             labels.append(label)
     order = rng.permutation(len(docs))
     return [docs[i] for i in order], np.array(labels)[order]
+
+
+def free_port() -> int:
+    """A free local TCP port (for a test's process group)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_ranks(worker, args: tuple, out: str, world: int = 2,
+              timeout_s: float = 120) -> list:
+    """Spawn ``world`` processes running ``worker(rank, *args)`` (each saves
+    its results to ``out/rank{r}.pt``), fail the test after ``timeout_s``
+    (a hang in a collective), and return the ranks' saved results."""
+    import os
+    import time
+
+    import torch.multiprocessing as mp
+
+    ctx = mp.start_processes(worker, args=args, nprocs=world, join=False,
+                             start_method="spawn")
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not ctx.join(timeout=1):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the {world}-process run did not finish in "
+                            f"{timeout_s} s (a hang in a collective?)")
+    finally:
+        for proc in ctx.processes:
+            if proc.is_alive():
+                proc.terminate()
+    return [torch.load(os.path.join(out, f"rank{r}.pt"), weights_only=False)
+            for r in range(world)]

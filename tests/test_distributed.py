@@ -10,16 +10,15 @@ blocking the run.
 from __future__ import annotations
 
 import os
-import socket
-import time
 
 import numpy as np
 import pytest
 import torch
+from conftest import free_port, run_ranks
 
+from skforecast_ntm._distributed import DistributedContext
 from skforecast_ntm.datasets import make_retail_panel
 from skforecast_ntm.forecasting import DeepARConfig
-from skforecast_ntm.forecasting._distributed import DistributedContext
 from skforecast_ntm.forecasting._encoders import Encoders
 from skforecast_ntm.forecasting._panel import build_panel
 
@@ -27,11 +26,6 @@ WORLD = 2
 TIMEOUT_S = 120
 STATIC = ("store", "category")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _data(n_series=10):
@@ -75,8 +69,8 @@ def _flat_weights(core):
 def _worker(rank, port, env_port, out):
     import torch.distributed as dist
 
+    from skforecast_ntm._distributed import DistributedContext
     from skforecast_ntm.forecasting import DeepARCore
-    from skforecast_ntm.forecasting._distributed import DistributedContext
     from skforecast_ntm.forecasting._training import make_net
 
     torch.set_num_threads(1)
@@ -157,7 +151,7 @@ def _worker(rank, port, env_port, out):
     res["kept"] = dist.is_initialized()
     res["w_env2"] = _flat_weights(DeepARCore(_config()).fit(
         _panel(*_shard(y, X, mine))))
-    from skforecast_ntm.forecasting._distributed import shutdown
+    from skforecast_ntm._distributed import shutdown
     shutdown()
     res["destroyed"] = not dist.is_initialized()
     torch.save(res, os.path.join(out, f"rank{rank}.pt"))
@@ -165,23 +159,8 @@ def _worker(rank, port, env_port, out):
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory):
-    import torch.multiprocessing as mp
-
     out = str(tmp_path_factory.mktemp("ddp"))
-    ctx = mp.start_processes(_worker, args=(_free_port(), _free_port(), out),
-                             nprocs=WORLD, join=False, start_method="spawn")
-    deadline = time.monotonic() + TIMEOUT_S
-    try:
-        while not ctx.join(timeout=1):
-            if time.monotonic() > deadline:
-                pytest.fail(f"the 2-process run did not finish in {TIMEOUT_S} s "
-                            "(a hang in a collective?)")
-    finally:
-        for proc in ctx.processes:
-            if proc.is_alive():
-                proc.terminate()
-    return [torch.load(os.path.join(out, f"rank{r}.pt"), weights_only=False)
-            for r in range(WORLD)]
+    return run_ranks(_worker, (free_port(), free_port(), out), out, WORLD, TIMEOUT_S)
 
 
 def test_gradients_equal_single_process_on_concatenated_batch(ranks):
@@ -332,7 +311,7 @@ def test_overlapping_shards_are_an_error():
 
 
 def test_single_process_has_no_group_and_needs_torchrun_env(monkeypatch):
-    from skforecast_ntm.forecasting._distributed import data_parallel
+    from skforecast_ntm._distributed import data_parallel
 
     monkeypatch.delenv("MASTER_ADDR", raising=False)
     monkeypatch.setenv("WORLD_SIZE", "1")

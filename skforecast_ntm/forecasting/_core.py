@@ -10,7 +10,7 @@
   gathering) and the training / validation datasets;
 * :mod:`._training`: the skorch training loop;
 * :mod:`._sampling`: Monte Carlo sample paths;
-* :mod:`._distributed`: data-parallel training on ``torch.distributed``
+* :mod:`.._distributed`: data-parallel training on ``torch.distributed``
   (``torchrun``), see ``docs/scale_out.md``;
 * :mod:`skforecast_ntm.networks`: the torch network and likelihoods.
 """
@@ -22,10 +22,10 @@ import warnings
 import numpy as np
 import torch
 
+from .._distributed import DistributedContext, data_parallel
 from ..networks import LIKELIHOODS, DeepARNetwork
 from ..networks._torch_utils import seeded_torch
 from ._config import DeepARConfig
-from ._distributed import DistributedContext, data_parallel
 from ._encoders import Encoders, global_scale
 from ._history import HistoryPrefix
 from ._panel import Panel, format_ids
@@ -192,7 +192,7 @@ class DeepARCore:
         Under ``torchrun`` (or in an initialised ``torch.distributed``
         process group of several processes), every rank calls ``fit`` with
         its shard of the series and one model is trained on all of them
-        (data-parallel; see :mod:`._distributed` and ``docs/scale_out.md``):
+        (data-parallel; see :mod:`.._distributed` and ``docs/scale_out.md``):
         the encoders are those of the union of the shards, and every rank
         ends with the same weights.
         """

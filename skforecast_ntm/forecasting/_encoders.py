@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._distributed import DistributedContext
 from ._config import DeepARConfig
-from ._distributed import DistributedContext
 from ._features import (
     FrequencyInfo,
     seasonal_period,

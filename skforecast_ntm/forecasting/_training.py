@@ -8,7 +8,7 @@
 * :class:`_DeepARNet` writes out skorch's training step (masked likelihood
   loss, gradient clipping on a flat gradient buffer, :class:`_FlatGradients`).
   In data-parallel training (``distributed_`` set, see
-  :mod:`._distributed`), the flat buffer, with the step's loss appended, is
+  :mod:`.._distributed`), the flat buffer, with the step's loss appended, is
   summed over the ranks in one collective and averaged before clipping; the
   validation loss is the all-rank one, so every rank's history, early
   stopping and learning-rate schedule are the same.
@@ -29,10 +29,10 @@ from skorch.dataset import get_len
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
+from .._distributed import DistributedContext
 from ..networks import DeepARNetwork, MaskedNegativeLogLikelihood
 from ..networks._torch_utils import fused_adam_available
 from ._config import DeepARConfig
-from ._distributed import DistributedContext
 
 __all__ = ["make_net", "train", "use_validation"]
 

@@ -15,6 +15,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
@@ -26,9 +27,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._distributed import DistributedContext, data_parallel
 from ..networks._topic_vae import TopicVAE, make_topic_vae
-from ._embeddings import centre_and_normalise, ppmi_word_embeddings
-from ._streaming import CorpusStatistics, chunk_source
+from ._embeddings import (
+    MAX_COOCCURRENCE_PAIRS,
+    centre_and_normalise,
+    ppmi_word_embeddings,
+)
+from ._streaming import (
+    CorpusStatistics,
+    _statistics_from_counts,
+    chunk_source,
+    rank_random_state,
+)
 from ._training import (
     EVAL_CHUNK,
     batch_inputs,
@@ -39,6 +50,7 @@ from ._training import (
     row_sums,
     seeded_torch,
     train_epoch,
+    train_epoch_parallel,
     train_epochs,
 )
 
@@ -54,6 +66,15 @@ SPARSE_ENCODER_MIN_WORDS = 4096
 #: outrank the frequent words of a topic on an assignment learnt from a
 #: handful of co-occurrences (``docs/topics.md``, "Vocabulary size")
 TOP_WORD_PRIOR_DOCUMENTS = 10.0
+
+def _check_statistics_type(corpus_statistics) -> None:
+    if corpus_statistics is not None and \
+            not isinstance(corpus_statistics, CorpusStatistics):
+        raise TypeError(
+            "corpus_statistics must be a CorpusStatistics (from "
+            "build_vocabulary or CorpusStatistics.from_counts), got "
+            f"{type(corpus_statistics).__name__}.")
+
 
 class NeuralTopicModel(TransformerMixin, BaseEstimator):
     """Variational neural topic model (ProdLDA or NVDM) for count data.
@@ -386,12 +407,18 @@ default="ppmi"
         return tuple(int(s) for s in sizes)
 
     def _init_network(self, X, rng: np.random.RandomState,
-                      statistics: CorpusStatistics | None = None) -> None:
+                      statistics: CorpusStatistics | None = None,
+                      dist: DistributedContext | None = None,
+                      fixed: bool | None = None) -> None:
         """Build network and optimiser (seeded from ``rng``) for the words of X.
 
         The word statistics (decoded words, document frequencies, NVDM's
         background, ``"ppmi"`` embeddings) come from ``X``, or from
-        ``statistics`` (a streamed corpus) when given.
+        ``statistics`` (a streamed corpus, or every rank's documents) when
+        given; ``fixed``: whether later ``partial_fit`` calls leave the
+        document frequencies alone (default: when ``statistics`` is given).
+        With ``dist`` (data-parallel; ``rng`` then the same on every rank),
+        rank 0 computes the embeddings and its network is broadcast.
         """
         device = resolve_device(self.device)
         self._device = device
@@ -410,13 +437,18 @@ default="ppmi"
         dec = slice(None) if self._decoder_index is None else self._decoder_index
         # with corpus statistics, the document frequencies are the corpus'
         # and later partial_fit calls do not add to them
-        self._fixed_statistics = statistics is not None
+        self._fixed_statistics = statistics is not None if fixed is None else fixed
         if statistics is None:
             self._document_frequency = np.zeros(df[dec].shape[0])
             self._count_documents(X)
         else:
             self._document_frequency = df[dec].astype(np.float64)
-        self.word_embeddings_ = self._word_embeddings(sample[:, dec], n_words)
+        if dist is None:
+            self.word_embeddings_ = self._word_embeddings(sample[:, dec], n_words)
+        else:  # rank 0's (one eigendecomposition, bitwise the same everywhere)
+            self.word_embeddings_ = dist.all_gather_object(dist.agree(
+                lambda: self._word_embeddings(sample[:, dec], n_words)
+                if dist.is_main else None))[0]
         with seeded_torch(draw_seed(rng), device):
             net = make_topic_vae(
                 self.model,
@@ -440,15 +472,22 @@ default="ppmi"
                 else np.asarray(statistics.term_frequency, np.float64)[dec]
             net.init_background(torch.from_numpy(frequency))
         self.network_: TopicVAE = net.to(device)
+        if dist is not None:
+            dist.broadcast_module_(self.network_)
         self._optimizer = make_optimizer(
             self.network_, self.learning_rate, self.beta1, self.weight_decay, device)
         self.n_iter_ = 0
         self.loss_curve_: list[float] = []
 
-    def _count_documents(self, X) -> None:
-        """Add the documents of ``X`` that hold each decoded word."""
+    def _count_documents(self, X, dist: DistributedContext | None = None) -> None:
+        """Add the documents of ``X`` (of every rank's ``X``, with ``dist``)
+        that hold each decoded word."""
         X_dec = X if self._decoder_index is None else X[:, self._decoder_index]
-        self._document_frequency += np.asarray((X_dec > 0).sum(axis=0)).ravel()
+        counts = np.asarray((X_dec > 0).sum(axis=0)).ravel()
+        if dist is not None:
+            both = torch.from_numpy(counts.astype(np.float64)).to(self._device)
+            counts = dist.all_reduce_(both).cpu().numpy()
+        self._document_frequency += counts
 
     def _select_decoder_words(self, df: np.ndarray) -> np.ndarray | None:
         """Columns the decoder reconstructs (sorted), or None for all.
@@ -529,8 +568,8 @@ default="ppmi"
     def _eval_options(self) -> dict:
         return dict(sparse=self._sparse, decoder_index=self._decoder_index)
 
-    def _progress(self, iterable):
-        if not self.verbose:
+    def _progress(self, iterable, dist: DistributedContext | None = None):
+        if not self.verbose or (dist is not None and not dist.is_main):
             return iterable
         from tqdm.auto import tqdm
 
@@ -552,7 +591,18 @@ default="ppmi"
         -------
         self : NeuralTopicModel
             Fitted estimator.
+
+        Notes
+        -----
+        Under ``torchrun`` (or in a ``torch.distributed`` process group of
+        several processes), every rank calls ``fit`` with its shard of the
+        documents (rows, same columns) and one model is trained on all of
+        them; every rank ends with the same weights (``docs/scale_out.md``,
+        "Topic model").
         """
+        with data_parallel(self.device) as dist:
+            if dist is not None:
+                return self._fit_parallel(X, dist)
         X = self._validate_X(X, reset=True, whom="NeuralTopicModel.fit")
         n_samples = X.shape[0]
         rng = check_random_state(self.random_state)
@@ -622,15 +672,24 @@ default="ppmi"
         -------
         self : NeuralTopicModel
             Updated estimator.
+
+        Notes
+        -----
+        Under ``torchrun`` (or in a ``torch.distributed`` process group of
+        several processes), every rank calls ``partial_fit`` the same
+        number of times, each with its own chunk (same columns); each call
+        is one epoch over the union of the ranks' chunks, and
+        ``corpus_statistics`` must then be the whole corpus' (what
+        :meth:`CorpusStatistics.from_counts` and :func:`build_vocabulary`
+        return there), the same on every rank (``docs/scale_out.md``,
+        "Topic model").
         """
+        with data_parallel(self.device) as dist:
+            if dist is not None:
+                return self._partial_fit_parallel(X, corpus_statistics, dist)
         first_time = not hasattr(self, "network_")
         X = self._validate_X(X, reset=first_time, whom="NeuralTopicModel.partial_fit")
-        if corpus_statistics is not None and \
-                not isinstance(corpus_statistics, CorpusStatistics):
-            raise TypeError(
-                "corpus_statistics must be a CorpusStatistics (from "
-                "build_vocabulary or CorpusStatistics.from_counts), got "
-                f"{type(corpus_statistics).__name__}.")
+        _check_statistics_type(corpus_statistics)
         if first_time:
             self._rng = check_random_state(self.random_state)
             self._init_network(X, self._rng, corpus_statistics)
@@ -645,6 +704,144 @@ default="ppmi"
         idx = rng.permutation(X.shape[0])
         loss = train_epoch(self.network_, self._optimizer, X, idx, draw_seed(rng),
                            self._device, **self._training_options())
+        self.loss_curve_.append(loss)
+        self.n_iter_ += 1
+        self._set_components()
+        return self
+
+    # ------------------------------------------------------------ data parallel
+    def _agree_columns(self, X, dist: DistributedContext, whom: str,
+                       first_time: bool) -> None:
+        """Raise on every rank unless every rank has the same columns (and
+        the same state: a network on every rank, or on none)."""
+        names = getattr(self, "feature_names_in_", None) if first_time else None
+        mine = (int(X.shape[1]), None if names is None else list(names),
+                bool(first_time))
+        parts = dist.all_gather_object(mine)
+        if len({p[0] for p in parts}) > 1:
+            per_rank = ", ".join(f"rank {r}: {p[0]}" for r, p in enumerate(parts))
+            raise ValueError(
+                f"{whom}: the ranks' documents have different numbers of "
+                f"columns (n_features {per_rank}); every rank must vectorise "
+                "with the same vocabulary (TopicVectorizer agrees one).")
+        if any(p[1] != parts[0][1] for p in parts):
+            raise ValueError(
+                f"{whom}: the ranks' column names differ; pass the same "
+                "columns, in the same order, on every rank.")
+        if any(p[2] != parts[0][2] for p in parts):
+            raise ValueError(
+                f"{whom}: the model is fitted on some ranks and not on others; "
+                "every rank must make the same fit / partial_fit calls.")
+
+    def _parallel_seeds(self, dist: DistributedContext
+                        ) -> tuple[np.random.RandomState, np.random.RandomState]:
+        """The network's generator (the same on every rank) and this rank's
+        own (shuffling, dropout and noise seeds), both from rank 0's draws
+        of ``random_state``."""
+        shared = dist.all_gather_object(
+            draw_seed(check_random_state(self.random_state)))[0]
+        mine = rank_random_state(shared, dist)
+        return np.random.RandomState(shared), mine
+
+    def _fit_parallel(self, X, dist: DistributedContext) -> NeuralTopicModel:
+        """:meth:`fit` on every rank's shard (a collective)."""
+        whom = "NeuralTopicModel.fit"
+        X = dist.agree(lambda: self._validate_X(X, reset=True, whom=whom))
+        self._agree_columns(X, dist, whom, first_time=True)
+        shared_rng, rng = self._parallel_seeds(dist)
+        n_samples = X.shape[0]
+        order = rng.permutation(n_samples)
+        if self.early_stopping:
+            # each rank holds out its share of its own documents
+            n_val = int(math.ceil(self.validation_fraction * n_samples))
+            val_idx, train_idx = np.sort(order[:n_val]), order[n_val:]
+            n_train = sum(dist.all_gather_object(int(train_idx.size)))
+            if n_train < 1:
+                raise ValueError(
+                    "early_stopping needs at least one training document after "
+                    f"holding out validation_fraction={self.validation_fraction} "
+                    "of each rank's documents.")
+        else:
+            val_idx, train_idx = None, order
+        # the word statistics of every rank's documents (the in-memory fit's
+        # co-occurrence budget for the embeddings' sample)
+        statistics = _statistics_from_counts(
+            [X], rng, dist, budget=MAX_COOCCURRENCE_PAIRS, whom=whom)
+        self._init_network(X, shared_rng, statistics, dist=dist, fixed=False)
+        history = train_epochs(
+            self.network_, self._optimizer, X, train_idx, rng, self._device,
+            max_epochs=self.max_epochs, sub_sample=self.sub_sample,
+            X_val=X[val_idx] if val_idx is not None else None,
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            progress=lambda it: self._progress(it, dist), dist=dist,
+            **self._training_options(),
+        )
+        self.loss_curve_ = history.loss_curve
+        self.n_iter_ = history.n_epochs
+        self.validation_loss_curve_ = history.validation_loss_curve
+        self.best_validation_loss_ = history.best_validation_loss
+        self._rng = rng
+        self._set_components()
+        return self
+
+    def _partial_fit_parallel(self, X, corpus_statistics, dist: DistributedContext,
+                              *, allow_empty: bool = False) -> NeuralTopicModel:
+        """:meth:`partial_fit` on every rank's chunk (a collective).
+
+        ``allow_empty``: this rank may pass a chunk of no rows (``fit_stream``
+        when its stream has ended before the others'); it then takes part in
+        the steps with no documents.
+        """
+        whom = "NeuralTopicModel.partial_fit"
+        first_time = not hasattr(self, "network_")
+
+        def check():
+            if allow_empty and X.shape[0] == 0:
+                if not first_time and X.shape[1] != self.n_features_in_:
+                    raise ValueError(
+                        f"{whom}: X has {X.shape[1]} features, but "
+                        f"{type(self).__name__} is expecting "
+                        f"{self.n_features_in_} features as input.")
+                if first_time:
+                    self.n_features_in_ = int(X.shape[1])
+                counts = sp.csr_matrix(X, dtype=np.float32)
+            else:
+                counts = self._validate_X(X, reset=first_time, whom=whom)
+            _check_statistics_type(corpus_statistics)
+            if corpus_statistics is not None:
+                corpus_statistics.check(counts.shape[1], whom)
+            return counts
+
+        X = dist.agree(check)
+        self._agree_columns(X, dist, whom, first_time)
+        if first_time:
+            shared_rng, self._rng = self._parallel_seeds(dist)
+            if corpus_statistics is None:  # every rank's first chunk
+                statistics = _statistics_from_counts(
+                    [X], self._rng, dist, budget=MAX_COOCCURRENCE_PAIRS, whom=whom)
+                fixed = False
+            else:
+                shapes = dist.all_gather_object(
+                    (corpus_statistics.n_documents,
+                     int(np.asarray(corpus_statistics.document_frequency).sum())))
+                if any(sh != shapes[0] for sh in shapes):
+                    raise ValueError(
+                        f"{whom}: corpus_statistics differ between the ranks "
+                        f"(documents, word-documents: {shapes}); compute them "
+                        "under the process group (CorpusStatistics.from_counts "
+                        "or build_vocabulary on every rank), which gives the "
+                        "whole corpus' on every rank.")
+                statistics, fixed = corpus_statistics, True
+            self._init_network(X, shared_rng, statistics, dist=dist, fixed=fixed)
+            self.validation_loss_curve_ = None
+            self.best_validation_loss_ = None
+        elif not getattr(self, "_fixed_statistics", False):
+            self._count_documents(X, dist)
+        rng = self._rng
+        idx = rng.permutation(X.shape[0])
+        loss = train_epoch_parallel(self.network_, self._optimizer, X, idx,
+                                    draw_seed(rng), self._device, dist,
+                                    **self._training_options())
         self.loss_curve_.append(loss)
         self.n_iter_ += 1
         self._set_components()

@@ -23,6 +23,8 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils import check_random_state
 
+from .._distributed import DistributedContext, data_parallel
+
 __all__ = [
     "STREAM_SAMPLE_PAIRS",
     "CorpusStatistics",
@@ -206,10 +208,16 @@ class _BudgetedSample:
         new = np.flatnonzero(keys < self.threshold)
         if new.size == 0:
             return
-        keys = np.concatenate([self.keys, keys[new]])
-        weights = np.concatenate([self.weights, np.asarray(weights, float)[new]])
-        positions = np.concatenate([self.positions, positions[new]])
-        items = self._concat(self.items, items[new])
+        self._keep(
+            np.concatenate([self.keys, keys[new]]),
+            np.concatenate([self.weights, np.asarray(weights, float)[new]]),
+            np.concatenate([self.positions, positions[new]]),
+            self._concat(self.items, items[new]),
+        )
+
+    def _keep(self, keys: np.ndarray, weights: np.ndarray, positions: np.ndarray,
+              items: Any) -> None:
+        """Keep the prefix in key order within the budget, in stream order."""
         if weights.sum() > self.budget:
             order = np.argsort(keys, kind="stable")
             cum = np.cumsum(weights[order])
@@ -222,8 +230,51 @@ class _BudgetedSample:
         self.keys, self.weights, self.positions, self.items = \
             keys, weights, positions, items
 
+    def merge_ranks(self, dist: DistributedContext) -> None:
+        """Become the sample of the union of every rank's stream (collective).
+
+        Each rank's keys are uniform and independent, so the prefix in key
+        order of the union within the budget is what one stream holding
+        every rank's items (rank 0's first, then rank 1's, ...) would keep:
+        the union whole when it is within the budget.
+        """
+        parts = dist.all_gather_object(
+            (self.keys, self.weights, self.positions, self.items, self.seen))
+        offsets = np.cumsum([0] + [p[4] for p in parts[:-1]])
+        kept = [p for p in parts if p[0].size]
+        if not kept:
+            return
+        items = kept[0][3]
+        for p in kept[1:]:
+            items = self._concat(items, p[3])
+        self.threshold = np.inf
+        self._keep(
+            np.concatenate([p[0] for p in kept]),
+            np.concatenate([p[1] for p in kept]),
+            np.concatenate([p[2] + off for p, off in zip(parts, offsets, strict=True)
+                            if p[0].size]),
+            items,
+        )
+        self.seen = int(sum(p[4] for p in parts))
+
     def result(self) -> Any:
         return self.items
+
+
+# ------------------------------------------------------------------ data parallel
+def rank_random_state(random_state: Any, dist: DistributedContext | None
+                      ) -> np.random.RandomState:
+    """``random_state``'s generator, or in data-parallel runs this rank's.
+
+    A rank's generator is seeded from rank 0's draw and the rank (so that
+    ``random_state=None`` still gives every rank a different, coordinated
+    stream, and a fixed seed the same streams on every run).
+    """
+    rng = check_random_state(random_state)
+    if dist is None:
+        return rng
+    seed = dist.all_gather_object(int(rng.randint(np.iinfo(np.int32).max)))[0]
+    return np.random.RandomState([seed, dist.rank])
 
 
 # ------------------------------------------------------------------ statistics
@@ -306,31 +357,71 @@ class CorpusStatistics:
         Returns
         -------
         CorpusStatistics
+
+        Notes
+        -----
+        Under ``torchrun`` (or in a ``torch.distributed`` process group of
+        several processes), every rank calls ``from_counts`` with its own
+        chunks and gets the statistics of every rank's chunks (the sample
+        drawn from their union), as ``NeuralTopicModel.partial_fit`` expects
+        them there (``docs/scale_out.md``, "Topic model").
         """
-        sample = _BudgetedSample(STREAM_SAMPLE_PAIRS, check_random_state(random_state))
+        with data_parallel() as dist:
+            return _statistics_from_counts(chunks, random_state, dist)
+
+
+def _statistics_from_counts(chunks: Iterable, random_state: Any,
+                            dist: DistributedContext | None, *,
+                            budget: float = STREAM_SAMPLE_PAIRS,
+                            whom: str = "CorpusStatistics.from_counts"
+                            ) -> CorpusStatistics:
+    """:meth:`CorpusStatistics.from_counts`, over every rank's chunks with
+    ``dist`` (a collective: every rank calls it)."""
+    one = dist if dist is not None else DistributedContext()
+    rng = rank_random_state(random_state, dist)
+
+    def count():
+        sample = _BudgetedSample(budget, rng)
         df = tf = None
         n_docs = 0
         for i, chunk in enumerate(chunks):
             X = sp.csr_matrix(chunk)
             if X.nnz and X.data.min() < 0:
-                raise ValueError(
-                    f"CorpusStatistics.from_counts: chunk {i} has negative counts.")
+                raise ValueError(f"{whom}: chunk {i} has negative counts.")
             if df is None:
                 df = np.zeros(X.shape[1], dtype=np.int64)
                 tf = np.zeros(X.shape[1], dtype=X.dtype)
             elif X.shape[1] != df.shape[0]:
                 raise ValueError(
-                    f"CorpusStatistics.from_counts: chunk {i} has {X.shape[1]} "
+                    f"{whom}: chunk {i} has {X.shape[1]} "
                     f"columns, the first chunk {df.shape[0]}.")
             present = X > 0
             df += np.asarray(present.sum(axis=0)).ravel()
             tf += np.asarray(X.sum(axis=0)).ravel().astype(tf.dtype)
             sample.add(X, np.asarray(present.sum(axis=1), float).ravel() ** 2)
             n_docs += X.shape[0]
-        if not n_docs:
-            raise ValueError("CorpusStatistics.from_counts got no documents "
-                             "(an empty stream, or only empty chunks).")
-        return cls(n_docs, df, tf, sp.csr_matrix(sample.result()))
+        return sample, df, tf, n_docs
+
+    sample, df, tf, n_docs = one.agree(count)
+    if dist is not None:
+        parts = dist.all_gather_object(
+            None if df is None else (df.shape[0], df, tf, n_docs))
+        widths = {p[0] for p in parts if p is not None}
+        if len(widths) > 1:
+            raise ValueError(
+                f"{whom}: the ranks' chunks have different numbers of columns "
+                f"({', '.join(f'rank {r}: {p[0]}' for r, p in enumerate(parts) if p)}"
+                "); every rank must count the same vocabulary.")
+        present = [p for p in parts if p is not None]
+        if present:
+            df = sum(p[1] for p in present)
+            tf = sum(p[2] for p in present)
+            n_docs = sum(p[3] for p in present)
+        sample.merge_ranks(dist)
+    if not n_docs:
+        raise ValueError(f"{whom} got no documents "
+                         "(an empty stream, or only empty chunks).")
+    return CorpusStatistics(n_docs, df, tf, sp.csr_matrix(sample.result()))
 
 
 # ------------------------------------------------------------------ vocabulary
@@ -385,7 +476,22 @@ def build_vocabulary(
     {'cats': 0, 'dogs': 1}
     >>> stats.n_documents, stats.document_frequency.tolist()
     (4, [3, 2])
+
+    Under ``torchrun`` (or in a ``torch.distributed`` process group of
+    several processes), every rank calls it with its own chunks: the term
+    counters are gathered and merged before the rules are applied once, so
+    every rank gets the vocabulary and statistics of the concatenated
+    corpus (``docs/scale_out.md``, "Topic model").
     """
+    with data_parallel() as dist:
+        return _build_vocabulary(chunks, vectorizer, random_state, dist)
+
+
+def _build_vocabulary(chunks: Any, vectorizer: CountVectorizer | None,
+                      random_state: Any, dist: DistributedContext | None
+                      ) -> tuple[CountVectorizer, CorpusStatistics]:
+    """:func:`build_vocabulary` over every rank's chunks with ``dist`` (a
+    collective: every rank calls it)."""
     whom = "build_vocabulary"
     if vectorizer is not None and not isinstance(vectorizer, CountVectorizer):
         raise TypeError(f"{whom}: vectorizer must be a CountVectorizer, got "
@@ -397,21 +503,34 @@ def build_vocabulary(
     vectorizer._warn_for_unused_params()
     vectorizer._validate_vocabulary()
     analyze = vectorizer.build_analyzer()
-    doc_counts: Counter = Counter()
-    term_counts: Counter = Counter()
-    sample = _BudgetedSample(STREAM_SAMPLE_PAIRS, check_random_state(random_state))
-    n_docs = 0
-    for docs in iter_document_chunks(chunk_source(chunks, whom)(), whom):
-        pairs = np.empty(len(docs))
-        for j, doc in enumerate(docs):
-            terms = analyze(doc)
-            term_counts.update(terms)
-            distinct = set(terms)
-            doc_counts.update(distinct)
-            pairs[j] = len(distinct) ** 2
-        if docs:
-            sample.add(np.array(docs, dtype=object), pairs)
-        n_docs += len(docs)
+    sample = _BudgetedSample(STREAM_SAMPLE_PAIRS, rank_random_state(random_state, dist))
+
+    def count() -> tuple[Counter, Counter, int]:
+        doc_counts: Counter = Counter()
+        term_counts: Counter = Counter()
+        n_docs = 0
+        for docs in iter_document_chunks(chunk_source(chunks, whom)(), whom):
+            pairs = np.empty(len(docs))
+            for j, doc in enumerate(docs):
+                terms = analyze(doc)
+                term_counts.update(terms)
+                distinct = set(terms)
+                doc_counts.update(distinct)
+                pairs[j] = len(distinct) ** 2
+            if docs:
+                sample.add(np.array(docs, dtype=object), pairs)
+            n_docs += len(docs)
+        return doc_counts, term_counts, n_docs
+
+    if dist is None:
+        doc_counts, term_counts, n_docs = count()
+    else:  # the counters of the concatenated corpus, on every rank
+        doc_counts, term_counts, n_docs = Counter(), Counter(), 0
+        for dc, tc, n in dist.all_gather_object(dist.agree(count)):
+            doc_counts.update(dc)
+            term_counts.update(tc)
+            n_docs += n
+        sample.merge_ranks(dist)
     if not n_docs:
         raise ValueError(f"{whom} got no documents (an empty stream, or only "
                          "empty chunks).")

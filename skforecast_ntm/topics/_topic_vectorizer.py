@@ -8,6 +8,7 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.exceptions import NotFittedError
@@ -15,8 +16,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._distributed import DistributedContext, data_parallel
 from ._neural_topic_model import NeuralTopicModel
-from ._streaming import build_vocabulary, chunk_source, iter_document_chunks
+from ._streaming import _build_vocabulary, chunk_source, iter_document_chunks
 from ._streaming import check_documents as _check_documents
 from ._tokenizers import KiwiTokenizer
 
@@ -70,6 +72,11 @@ class TopicVectorizer(TransformerMixin, BaseEstimator):
     then ``max_epochs`` passes of :meth:`partial_fit`), or
     :meth:`fit_vocabulary` followed by your own :meth:`partial_fit` loop,
     and :meth:`transform_stream` (one array per chunk).
+
+    Under ``torchrun`` (or in a ``torch.distributed`` process group), every
+    process fits on its shard of the documents and they train one model:
+    the vocabulary of the concatenated documents, gradients averaged at
+    every step (``docs/scale_out.md``, "Topic model").
 
     Parameters
     ----------
@@ -293,10 +300,27 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
         return NeuralTopicModel(**{k: getattr(self, k) for k in _MODEL_PARAMS})
 
     def _fit(self, X: Any):
+        with data_parallel(self.device) as dist:
+            if dist is not None:
+                return self._fit_parallel(X, dist)
         docs = _check_documents(X, f"{type(self).__name__}.fit")
         self._reset_model()
         self.vectorizer_ = self._make_vectorizer()
         counts = self.vectorizer_.fit_transform(docs)
+        self.model_ = self._make_model().fit(counts)
+        self.components_ = self.model_.components_
+        return counts
+
+    def _fit_parallel(self, X: Any, dist: DistributedContext):
+        """:meth:`fit` on every rank's documents (a collective): the
+        vocabulary of the concatenated documents, then the model trained
+        data-parallel."""
+        whom = f"{type(self).__name__}.fit"
+        docs = dist.agree(lambda: _check_documents(X, whom))
+        self._reset_model()
+        self.vectorizer_, _ = _build_vocabulary(
+            [docs], self._make_vectorizer(), self.random_state, dist)
+        counts = self.vectorizer_.transform(docs)
         self.model_ = self._make_model().fit(counts)
         self.components_ = self.model_.components_
         return counts
@@ -364,10 +388,18 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
         Returns
         -------
         self : TopicVectorizer
+
+        Notes
+        -----
+        Under ``torchrun`` (or in a ``torch.distributed`` process group of
+        several processes), every rank passes its own chunks and gets the
+        vocabulary and statistics of the concatenated corpus
+        (``docs/scale_out.md``, "Topic model").
         """
         self._reset_model()
-        self.vectorizer_, self._corpus_statistics = build_vocabulary(
-            chunks, self._make_vectorizer(), random_state=self.random_state)
+        with data_parallel(self.device) as dist:
+            self.vectorizer_, self._corpus_statistics = _build_vocabulary(
+                chunks, self._make_vectorizer(), self.random_state, dist)
         return self
 
     def _reset_model(self) -> None:
@@ -375,14 +407,7 @@ cluster_regularization, max_decoder_words, random_state, device, verbose
             self.__dict__.pop(name, None)
 
     def _partial_fit(self, docs: list[str]) -> None:
-        counts = self.vectorizer_.transform(docs)
-        if not hasattr(self, "model_"):
-            statistics = self.__dict__.pop("_corpus_statistics", None)
-            self.model_ = self._make_model()
-            self.model_.partial_fit(counts, corpus_statistics=statistics)
-        else:
-            self.model_.partial_fit(counts)
-        self.components_ = self.model_.components_
+        self._update(self.vectorizer_.transform(docs))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any = None) -> TopicVectorizer:
@@ -448,18 +473,65 @@ of chunks
         whom = f"{type(self).__name__}.fit_stream"
         open_pass = chunk_source(chunks, whom, passes=2)
         self.fit_vocabulary(open_pass())
-        epochs = range(self.max_epochs)
-        if self.verbose:
-            from tqdm.auto import tqdm
+        with data_parallel(self.device) as dist:
+            epochs = range(self.max_epochs)
+            if self.verbose and (dist is None or dist.is_main):
+                from tqdm.auto import tqdm
 
-            epochs = tqdm(epochs, desc=whom, unit="epoch")
-        for _ in epochs:
-            for docs in iter_document_chunks(open_pass(), whom):
-                if docs:
-                    self._partial_fit(docs)
+                epochs = tqdm(epochs, desc=whom, unit="epoch")
+            for _ in epochs:
+                if dist is None:
+                    for docs in iter_document_chunks(open_pass(), whom):
+                        if docs:
+                            self._partial_fit(docs)
+                else:
+                    self._stream_epoch_parallel(open_pass(), whom, dist)
         if not hasattr(self, "model_"):  # the source changed between passes
             raise ValueError(f"{whom}: the training passes read no documents.")
         return self
+
+    def _stream_epoch_parallel(self, chunks: Any, whom: str,
+                               dist: DistributedContext) -> None:
+        """One pass of :meth:`fit_stream` over every rank's chunks.
+
+        The ranks' streams may hold different numbers of chunks: before each
+        update the ranks tell each other whether they still have one, and a
+        rank whose stream has ended takes part with no documents until every
+        stream has (so every rank makes the same number of collective
+        updates).
+        """
+        it = iter(iter_document_chunks(chunks, whom))
+
+        def next_chunk():
+            for docs in it:
+                if docs:
+                    return docs
+            return None
+
+        while True:
+            docs = dist.agree(next_chunk)
+            if not any(dist.all_gather_object(docs is not None)):
+                return
+            if docs is None:
+                counts = sp.csr_matrix((0, len(self.vectorizer_.vocabulary_)),
+                                       dtype=np.float32)
+            else:
+                counts = self.vectorizer_.transform(docs)
+            self._update(counts, dist)
+
+    def _update(self, counts, dist: DistributedContext | None = None) -> None:
+        """One ``partial_fit`` epoch of the model over ``counts`` (built from
+        the vocabulary pass' statistics at the first call)."""
+        statistics = None
+        if not hasattr(self, "model_"):
+            statistics = self.__dict__.pop("_corpus_statistics", None)
+            self.model_ = self._make_model()
+        if dist is None:
+            self.model_.partial_fit(counts, corpus_statistics=statistics)
+        else:
+            self.model_._partial_fit_parallel(counts, statistics, dist,
+                                              allow_empty=True)
+        self.components_ = self.model_.components_
 
     def transform_stream(self, chunks: Any) -> Iterator[np.ndarray]:
         """Topic weights of a stream of chunks, one array per chunk.

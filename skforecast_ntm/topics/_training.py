@@ -11,6 +11,14 @@ Randomness: every function that draws takes a ``numpy.random.RandomState``
 (shuffling, sub-sampling) or an integer seed (torch: dropout and
 reparameterisation noise, inside :func:`seeded_torch`), so that a fit never
 touches the global generators.
+
+Data-parallel training (``dist`` set, see :mod:`skforecast_ntm._distributed`
+and ``docs/scale_out.md``, "Topic model"): :func:`train_epoch_parallel` runs
+the same number of steps on every rank, each rank on batches of its own
+documents, and sums one flat buffer per step over the ranks (the weighted
+gradients, the batch-norm running statistics, the loss and the words), so
+every rank takes the same Adam step; :func:`train_epochs` then validates on
+the all-rank held-out loss.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .._distributed import DistributedContext
 from ..networks._topic_vae import TopicVAE
 from ..networks._torch_utils import fused_adam_available, resolve_device, seeded_torch
 
@@ -40,7 +49,9 @@ __all__ = [
     "row_sums",
     "seeded_torch",
     "split_batches",
+    "parallel_steps",
     "train_epoch",
+    "train_epoch_parallel",
     "train_epochs",
 ]
 
@@ -123,6 +134,33 @@ def make_optimizer(net: torch.nn.Module, learning_rate: float, beta1: float,
     )
 
 
+def _batch_loss(net: TopicVAE, X: np.ndarray | sp.csr_matrix, rows: np.ndarray,
+                device: torch.device, *, cluster_regularization: float,
+                sparse: bool, decoder_index: np.ndarray | None):
+    """A training step's loss over the rows ``rows``, their decoded counts,
+    and whether the batch is a single document.
+
+    The loss is the batch mean of the negative ELBO, plus
+    ``cluster_regularization`` times the embedding-clustering loss when
+    positive. A single document has no batch statistics: the network is then
+    left in eval mode with its dropouts on (the caller puts it back in
+    training mode after the backward pass).
+    """
+    x, target = batch_inputs(X, rows, device, sparse=sparse,
+                             decoder_index=decoder_index)
+    single = target.shape[0] < 2
+    if single:
+        net.eval()
+        net.encoder_dropout.train()
+        net.theta_dropout.train()
+    nll, kl = net(x, target=target)
+    loss = (nll + kl).mean()
+    if cluster_regularization:
+        loss = loss + cluster_regularization * \
+            net.embedding_clustering_loss(ECR_EPSILON, ECR_ITERATIONS)
+    return loss, target, single
+
+
 def train_epoch(
     net: TopicVAE,
     optimizer: torch.optim.Optimizer,
@@ -158,18 +196,9 @@ def train_epoch(
     with seeded_torch(seed, device):
         net.train()
         for rows in split_batches(idx, batch_size):
-            x, target = batch_inputs(X, rows, device, sparse=sparse,
-                                     decoder_index=decoder_index)
-            single = target.shape[0] < 2
-            if single:
-                net.eval()
-                net.encoder_dropout.train()
-                net.theta_dropout.train()
-            nll, kl = net(x, target=target)
-            loss = (nll + kl).mean()
-            if cluster_regularization:
-                loss = loss + cluster_regularization * \
-                    net.embedding_clustering_loss(ECR_EPSILON, ECR_ITERATIONS)
+            loss, target, single = _batch_loss(
+                net, X, rows, device, cluster_regularization=cluster_regularization,
+                sparse=sparse, decoder_index=decoder_index)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if clip_gradient is not None:
@@ -179,6 +208,178 @@ def train_epoch(
                 net.train()
             total_loss += float(loss.detach()) * target.shape[0]
             total_words += float(target.sum())
+        net.eval()
+    return total_loss / max(total_words, 1.0)
+
+
+def parallel_steps(counts: np.ndarray, batch_size: int) -> int:
+    """Optimiser steps of a data-parallel epoch over ``counts[r]`` documents
+    per rank: ``max(1, N // (R * batch_size))`` with ``N`` their sum.
+
+    ``batch_size`` is per process, as in DDP (and DeepAR here): with one rank
+    this is the single-process count, ``max(1, n // batch_size)``
+    (:func:`split_batches`).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    return max(1, int(counts.sum()) // (counts.size * int(batch_size)))
+
+
+def _rank_batch_weights(counts: np.ndarray, steps: int) -> np.ndarray:
+    """Loss weight of each rank at each step, ``(R, steps)``.
+
+    Rank ``r`` splits its ``n_r`` documents (cycled to ``steps`` when
+    ``n_r < steps``) into ``steps`` nearly equal batches, as
+    :func:`numpy.array_split`; batch ``s`` stands for ``c = size * n_r /
+    m_r`` of its documents (``m_r = max(n_r, steps)``, so ``c`` is the batch
+    size without cycling). The weight ``R c_{r,s} / sum_r c_{r,s}`` makes
+    the mean over the ranks of the weighted batch means the mean over the
+    union of the batches (each document weighs what it weighs in the
+    single-process epoch); an empty rank weighs 0.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    m = np.where(counts > 0, np.maximum(counts, steps), 0)
+    s = np.arange(steps)
+    sizes = m[:, None] // steps + (s[None, :] < (m % steps)[:, None])
+    stands = sizes * (counts / np.maximum(m, 1))[:, None]
+    total = stands.sum(axis=0, keepdims=True)
+    return counts.size * stands / np.where(total > 0, total, 1.0)
+
+
+def _batch_norm_buffers(net: torch.nn.Module) -> list[torch.Tensor]:
+    """The running statistics of the network's batch normalisations."""
+    out = []
+    for module in net.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and \
+                module.track_running_stats:
+            out += [module.running_mean, module.running_var,
+                    module.num_batches_tracked]
+    return out
+
+
+class _StepBuffer:
+    """One flat buffer per data-parallel step, summed over the ranks at once.
+
+    Layout: every parameter's gradient, then the batch-norm running
+    statistics (times ``a``, 1 when this rank's batch updated them, 0 for an
+    empty or one-document batch), then ``a``, the batch's loss sum and its
+    decoded words. After the sum, the gradients are divided by the world
+    size (the mean of the ranks' weighted gradients) and the running
+    statistics by the sum of ``a`` (their mean over the ranks that updated
+    them), so every rank ends the step with the same gradients and buffers.
+    """
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        self.params = [p for p in net.parameters() if p.requires_grad]
+        self.stats = _batch_norm_buffers(net)
+        first = self.params[0]
+        sizes = [t.numel() for t in self.params + self.stats]
+        self.buffer = torch.zeros(sum(sizes) + 3, dtype=first.dtype,
+                                  device=first.device)
+        views = list(self.buffer[: sum(sizes)].split(sizes))
+        self.grad_views = views[: len(self.params)]
+        self.stat_views = views[len(self.params):]
+        self.n_grads = sum(sizes[: len(self.params)])
+        self.extra = self.buffer[sum(sizes):]
+
+    def reduce_(self, dist: DistributedContext, updated: bool, loss_sum: float,
+                words: float) -> tuple[float, float]:
+        """Sum over the ranks; write back the gradients and statistics.
+
+        Returns the all-rank loss sum and decoded words of the step.
+        """
+        a = 1.0 if updated else 0.0
+        for p, view in zip(self.params, self.grad_views, strict=True):
+            if p.grad is None:
+                view.zero_()
+            else:
+                view.copy_(p.grad.reshape(-1))
+        for stat, view in zip(self.stats, self.stat_views, strict=True):
+            view.copy_(stat.reshape(-1)).mul_(a)
+        self.extra[0], self.extra[1], self.extra[2] = a, loss_sum, words
+        dist.all_reduce_(self.buffer)
+        self.buffer[: self.n_grads].div_(dist.world_size)
+        for p, view in zip(self.params, self.grad_views, strict=True):
+            if p.grad is None:
+                p.grad = view.view_as(p).clone()
+            else:
+                p.grad.copy_(view.view_as(p))
+        updaters = float(self.extra[0])
+        if updaters > 0:
+            for stat, view in zip(self.stats, self.stat_views, strict=True):
+                mean = view.view_as(stat) / updaters
+                stat.copy_(mean.round() if not stat.is_floating_point() else mean)
+        return float(self.extra[1]), float(self.extra[2])
+
+
+def train_epoch_parallel(
+    net: TopicVAE,
+    optimizer: torch.optim.Optimizer,
+    X: np.ndarray | sp.csr_matrix,
+    idx: np.ndarray,
+    seed: int,
+    device: torch.device,
+    dist: DistributedContext,
+    *,
+    batch_size: int,
+    cluster_regularization: float = 0.0,
+    clip_gradient: float | None = None,
+    sparse: bool = False,
+    decoder_index: np.ndarray | None = None,
+) -> float:
+    """:func:`train_epoch` of a data-parallel run: a collective.
+
+    Every rank passes its own (shuffled) rows ``idx`` (possibly none). The
+    epoch has :func:`parallel_steps` steps on every rank; rank ``r`` splits
+    its rows into that many nearly equal batches (cycling through them when
+    it has fewer rows than steps) and weights its batch loss by
+    :func:`_rank_batch_weights`. Each step sums one :class:`_StepBuffer`
+    over the ranks (gradients, batch-norm running statistics, loss and
+    words), clips the averaged gradient and takes the Adam step: the
+    parameters and buffers stay identical on every rank. The batch
+    statistics of the batch normalisations are each rank's own (as DDP
+    without ``SyncBatchNorm``).
+
+    Returns
+    -------
+    float
+        The epoch's all-rank loss per decoded word.
+    """
+    counts = np.asarray(dist.all_gather_object(int(idx.size)), dtype=np.int64)
+    steps = parallel_steps(counts, batch_size)
+    weights = _rank_batch_weights(counts, steps)[dist.rank]
+    rows_all = idx if idx.size == 0 or idx.size >= steps else np.resize(idx, steps)
+    batches = np.array_split(rows_all, steps)
+    buf = _StepBuffer(net)
+    total_loss = 0.0
+    total_words = 0.0
+    with seeded_torch(seed, device):
+        net.train()
+        for step, rows in enumerate(batches):
+            optimizer.zero_grad(set_to_none=True)
+            loss_sum = words = 0.0
+            updated = False
+            if rows.size:
+                loss, target, single = _batch_loss(
+                    net, X, rows, device,
+                    cluster_regularization=cluster_regularization,
+                    sparse=sparse, decoder_index=decoder_index)
+                (loss * float(weights[step])).backward()
+                if single:
+                    net.train()
+                updated = not single
+                loss_sum = float(loss.detach()) * target.shape[0]
+                words = float(target.sum())
+            elif cluster_regularization:
+                # no documents: the Sinkhorn warm start still moves with the
+                # other ranks' (it depends on the parameters only)
+                with torch.no_grad():
+                    net.embedding_clustering_loss(ECR_EPSILON, ECR_ITERATIONS)
+            loss_sum, words = buf.reduce_(dist, updated, loss_sum, words)
+            if clip_gradient is not None:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), float(clip_gradient))
+            optimizer.step()
+            total_loss += loss_sum
+            total_words += words
         net.eval()
     return total_loss / max(total_words, 1.0)
 
@@ -240,6 +441,7 @@ def train_epochs(
     tol: float = 1e-3,
     n_iter_no_change: int = 3,
     progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+    dist: DistributedContext | None = None,
 ) -> TrainingHistory:
     """Train for up to ``max_epochs`` epochs over the rows ``train_idx``.
 
@@ -250,6 +452,12 @@ def train_epochs(
     ``n_iter_no_change`` epochs, and the weights of the best epoch are
     restored. ``progress`` wraps the epoch iterator (e.g. a tqdm bar; it
     gets ``set_postfix`` calls when it has that method).
+
+    With ``dist`` (data-parallel), every rank passes its own rows, ``rng``
+    (its own generator) and ``X_val`` (its held-out documents, possibly
+    none): the epochs run :func:`train_epoch_parallel`, and the held-out
+    loss is the all-rank one (total and words summed over the ranks), so
+    every rank stops at the same epoch with the same best weights.
     """
     history = TrainingHistory(
         validation_loss_curve=[] if X_val is not None else None)
@@ -259,16 +467,25 @@ def train_epochs(
     epochs = range(max_epochs) if progress is None else progress(range(max_epochs))
     for _ in epochs:
         idx = rng.permutation(train_idx)[:n_draw]
-        loss = train_epoch(
-            net, optimizer, X, idx, draw_seed(rng), device,
+        options = dict(
             batch_size=batch_size, cluster_regularization=cluster_regularization,
             clip_gradient=clip_gradient, sparse=sparse, decoder_index=decoder_index,
         )
+        if dist is None:
+            loss = train_epoch(net, optimizer, X, idx, draw_seed(rng), device,
+                               **options)
+        else:
+            loss = train_epoch_parallel(net, optimizer, X, idx, draw_seed(rng),
+                                        device, dist, **options)
         history.loss_curve.append(loss)
         postfix = {"loss": f"{loss:.4f}"}
         if X_val is not None:
             total, words = neg_elbo(net, X_val, device, sparse=sparse,
                                     decoder_index=decoder_index)
+            if dist is not None:  # the all-rank held-out loss
+                both = torch.tensor([total, words], dtype=torch.float64,
+                                    device=device)
+                total, words = dist.all_reduce_(both).tolist()
             val_loss = total / max(words, 1.0)
             history.validation_loss_curve.append(val_loss)
             postfix["val_loss"] = f"{val_loss:.4f}"

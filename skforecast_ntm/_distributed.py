@@ -1,7 +1,11 @@
 """Data-parallel training on :mod:`torch.distributed` (see ``docs/scale_out.md``).
 
+Shared by the forecasters and the topic models (a package-level module, so
+that :mod:`skforecast_ntm.topics` does not import the forecasting package).
 The user runs the same script on every process (``torchrun --nproc_per_node
-N script.py``); :meth:`DeepARCore.fit` then trains one model on all of them:
+N script.py``); :meth:`DeepARCore.fit`, :meth:`NeuralTopicModel.fit` (and
+``partial_fit``) and :meth:`TopicVectorizer.fit` then train one model on all
+of them:
 
 * :func:`data_parallel` finds the process group: the user's when
   :mod:`torch.distributed` is initialised, else one created from torchrun's
@@ -56,7 +60,7 @@ class DistributedContext:
 
     Examples
     --------
-    >>> from skforecast_ntm.forecasting._distributed import DistributedContext
+    >>> from skforecast_ntm._distributed import DistributedContext
     >>> ctx = DistributedContext(rank=0, world_size=1)
     >>> ctx.all_gather_object({"n": 3})
     [{'n': 3}]
@@ -164,7 +168,7 @@ def is_main_process() -> bool:
 
     Examples
     --------
-    >>> from skforecast_ntm.forecasting._distributed import is_main_process
+    >>> from skforecast_ntm._distributed import is_main_process
     >>> is_main_process()
     True
     """
@@ -178,7 +182,7 @@ def shutdown() -> None:
 
     Examples
     --------
-    >>> from skforecast_ntm.forecasting._distributed import shutdown
+    >>> from skforecast_ntm._distributed import shutdown
     >>> shutdown()  # nothing to do outside torchrun
     """
     global _created
