@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sktime.forecasting.base import BaseForecaster
 
 from ..forecasting import DeepARForecaster
+from ..forecasting._base import OwnHistoryForecaster
 from ..forecasting._features import (
     extend_grid,
     infer_frequency,
@@ -352,7 +352,7 @@ class _Model:
                                                  alpha=list(alpha))
 
 
-class _JobForecaster(BaseForecaster):
+class _JobForecaster(OwnHistoryForecaster):
     """A job's model (topic covariates + DeepAR) as an sktime forecaster, so
     that :func:`skforecast_ntm.model_selection.backtest` can refit it per
     window; it reads the covariates from the prepared job, not from ``X``."""
@@ -368,7 +368,6 @@ class _JobForecaster(BaseForecaster):
         "requires-fh-in-fit": False,
         "fit_is_empty": False,
     }
-    _config = {"remember_data": False}
 
     def __init__(self, job=None, prep=None, with_text=False):
         self.job = job

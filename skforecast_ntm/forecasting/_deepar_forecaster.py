@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 from sktime.datatypes import update_data
-from sktime.forecasting.base import BaseForecaster
 
+from ._base import OwnHistoryForecaster
 from ._cache import DrawCache, frame_digest
 from ._common import (
     FORECASTER,
@@ -44,7 +44,7 @@ __all__ = ["DeepARForecaster"]
 _MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
 
 
-class DeepARForecaster(BaseForecaster):
+class DeepARForecaster(OwnHistoryForecaster):
     __doc__ = f"""DeepAR: a global probabilistic RNN forecaster for sktime.
 
     One network is trained across every series of a panel (``pd-multiindex``
@@ -145,10 +145,6 @@ class DeepARForecaster(BaseForecaster):
         "capability:non_contiguous_X": False,
     }
 
-    # the forecaster keeps its own history (``_hist_y``/``_hist_X``), so the
-    # base class need not remember data (the sktime 1.3 default)
-    _config = {"remember_data": False}
-
     def __init__(
         self,
         prediction_length=None,
@@ -216,11 +212,6 @@ class DeepARForecaster(BaseForecaster):
 
     #: scikit-learn style constraints, validated at fit (see ``_config``)
     _parameter_constraints = param_constraints(FORECASTER)
-
-    # the base class's data memory, read only with ``remember_data=True``
-    # (set_config); class attributes, so ``__init__`` writes neither
-    _y = None
-    _X = None
 
     # ------------------------------------------------------------- training
     def _panel(self, y, X, info=None, min_end=None, grid_start=None):

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 from sktime.datatypes import update_data
-from sktime.forecasting.base import BaseForecaster
 
+from ._base import OwnHistoryForecaster
 from ._panel import (
     _numeric_values,
     ended_before,
@@ -386,7 +386,7 @@ class _Features:
 
 
 # -------------------------------------------------------------- forecaster
-class GradientBoostingForecaster(BaseForecaster):
+class GradientBoostingForecaster(OwnHistoryForecaster):
     """Global gradient-boosted (LightGBM) quantile forecaster for sktime.
 
     One model is trained across every series of a panel (``pd-multiindex`` or
@@ -581,9 +581,6 @@ class GradientBoostingForecaster(BaseForecaster):
         # covariates are read at the target dates only
         "capability:non_contiguous_X": True,
     }
-
-    # the forecaster keeps its own history (``_hist_y``/``_hist_X``)
-    _config = {"remember_data": False}
 
     def __init__(
         self,

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sktime.forecasting.base import BaseForecaster
 
+from ..forecasting._base import OwnHistoryForecaster
 from ..metrics import forecast_report
 from ._backtest import (
     BacktestError,
@@ -164,7 +164,7 @@ def greedy_ensemble_weights(actual, forecasts, quantiles: Sequence[float],
     return best_counts / best_counts.sum(1, keepdims=True)
 
 
-class AutoForecaster(BaseForecaster):
+class AutoForecaster(OwnHistoryForecaster):
     """Amazon Forecast AutoPredictor / AutoGluon-style automatic forecaster.
 
     ``fit`` backtests every candidate on the same windows of the training
@@ -256,9 +256,6 @@ class AutoForecaster(BaseForecaster):
     >>> sorted(f.weights_.columns)
     ['seasonal_naive', 'theta']
     """
-
-    # no data memory in the base class (its default changes in sktime 1.3)
-    _config = {"remember_data": False}
 
     _tags = {
         "authors": ["skforecast_ntm developers"],

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 from sktime.datatypes import update_data
-from sktime.forecasting.base import BaseForecaster
 
+from ..forecasting._base import OwnHistoryForecaster
 from ..metrics import ets_quantiles, seasonal_naive_quantiles
 from ._backtest import future_times, infer_seasonal_period
 
@@ -62,7 +62,7 @@ def _sktime_quantiles(forecaster, v, h, z, fh, levels) -> np.ndarray:
     return q if np.isfinite(q).all() else _fallback(v, h, z)
 
 
-class _PanelQuantileForecaster(BaseForecaster):
+class _PanelQuantileForecaster(OwnHistoryForecaster):
     """Base: quantiles of every series from its NaN-padded history."""
 
     _tags = {
@@ -80,10 +80,6 @@ class _PanelQuantileForecaster(BaseForecaster):
         "requires-fh-in-fit": False,
         "fit_is_empty": False,
     }
-
-    # the history is kept here (self._history), not in the base class's
-    # data memory, whose default is changing in sktime 1.3 (and warns)
-    _config = {"remember_data": False}
 
     def __init__(self, sp=None):
         self.sp = sp

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
+from sktime.forecasting.base import ForecastingHorizon
 
+from ..forecasting._base import OwnHistoryForecaster
 from ._backtest import (
     MAX_WINDOWS,
     PanelMatrix,
@@ -571,7 +572,7 @@ def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix
     return out.rename("group")
 
 
-class CalibratedForecaster(BaseForecaster):
+class CalibratedForecaster(OwnHistoryForecaster):
     """Wrap a forecaster so that its intervals cover what they claim.
 
     ``fit`` backtests a clone of ``forecaster`` on the training data (the
@@ -656,9 +657,6 @@ class CalibratedForecaster(BaseForecaster):
     >>> list(f.calibrator_.group_factors_.columns)
     ['group', 'level', 'step', 'factor', 'n', 'pooled']
     """
-
-    # no data memory in the base class (its default changes in sktime 1.3)
-    _config = {"remember_data": False}
 
     _tags = {
         "authors": ["skforecast_ntm developers"],
