@@ -40,7 +40,9 @@ series. Each phase's time and peak memory (the process's resident set,
 history) and ``predict`` (panel, arrays, sampling, quantiles and frames); the data are
 generated in another process and read from a pickle, as a user reads theirs,
 so the generator's memory is not counted;
-with the cost per series of each size relative to the 100k run::
+with the cost per series of each size relative to the 100k run, and the
+process's CPU seconds per 1k series (``time.process_time``: what the run
+costs whatever else loads the machine)::
 
     .venv/bin/python benchmarks/bench_scale.py panel --series 1000,10000,100000
 
@@ -321,6 +323,7 @@ def _panel_one(args: argparse.Namespace) -> dict:
     shards = max(1, args.shards)
     per = args.series // shards
     t_all = time.perf_counter()
+    cpu_all = time.process_time()  # this process's CPU: not the load's
     _reset_peak()
     params = dict(prediction_length=14, likelihood="negative_binomial",
                   static_categorical_columns=["store", "category"],
@@ -359,7 +362,7 @@ def _panel_one(args: argparse.Namespace) -> dict:
     total = time.perf_counter() - t_all - generate_s
     ph._credit()
     return {"series": args.series, "shards": shards, "total_s": total,
-            "generate_s": generate_s,
+            "cpu_s": time.process_time() - cpu_all, "generate_s": generate_s,
             "rows": rows, "phases": [(n, ph.time[n], ph.peak.get(n, 0.0))
                                      for n in ph.order],
             "peak_gb": max(ph.peak.values())}
@@ -409,8 +412,8 @@ def panel(args: argparse.Namespace) -> str:
         f"windows; {args.num_samples} sample paths per series",
         "",
         "| series | shards | total | peak memory | s per 1k series | cost per "
-        "series vs 100k |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "series vs 100k | CPU s per 1k series |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if "error" in r:
@@ -419,8 +422,10 @@ def panel(args: argparse.Namespace) -> str:
         per_k = r["total_s"] / r["series"] * 1000
         ratio = (per_k / (ref["total_s"] / ref["series"] * 1000)) if ref else \
             float("nan")
+        cpu_k = r["cpu_s"] / r["series"] * 1000 if "cpu_s" in r else float("nan")
         lines.append(f"| {r['series']:,} | {r['shards']} | {r['total_s'] / 60:.1f}"
-                     f" min | {r['peak_gb']:.2f} GB | {per_k:.2f} | {ratio:.2f} |")
+                     f" min | {r['peak_gb']:.2f} GB | {per_k:.2f} | {ratio:.2f} | "
+                     f"{cpu_k:.2f} |")
     for r in results:
         if "error" in r:
             lines += ["", f"{r['series']:,} series failed: {r['error']}"]
