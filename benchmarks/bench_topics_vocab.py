@@ -32,7 +32,8 @@ takes hours on one core; ``--quick`` runs K = 20, seed 0, and fewer gensim
 passes. The tables print to stdout; ``--out FILE`` also writes them (and the
 rows as JSON next to it).
 
-Run: ``python benchmarks/bench_topics_vocab.py --quick``.
+Run: ``python benchmarks/bench_topics_vocab.py --quick``; ``--params JSON``
+changes our model's parameters (tuning runs).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def run_grid(args) -> pd.DataFrame:
                 for seed in args.seeds:
                     for key in models:
                         if key == "ours":
-                            out = run_ours(k, seed, X_train, X_test)
+                            out = run_ours(k, seed, X_train, X_test, args.params)
                         elif key == "gensim":
                             out = run_gensim(k, seed, X_train.tocsc(), X_test.tocsc(),
                                              args.gensim_passes)
@@ -230,6 +231,10 @@ def main(argv=None) -> pd.DataFrame:
                         help="torch and BLAS threads (default 1)")
     parser.add_argument("--out", type=Path, default=None,
                         help="also write the tables (markdown) and rows (JSON)")
+    parser.add_argument(
+        "--params", type=json.loads, default={},
+        help="JSON of NeuralTopicModel parameters for tuning runs, e.g. "
+             "'{\"max_epochs\": 30}' (default: its defaults)")
     args = parser.parse_args(argv)
     if args.quick:
         args.topics, args.seeds, args.gensim_passes = [20], [0], 2
@@ -244,6 +249,7 @@ def main(argv=None) -> pd.DataFrame:
         f"{args.threads} thread(s); total run "
         f"{(time.perf_counter() - started) / 60:.1f} min"
         + (" (--quick)" if args.quick else "")
+        + (f"; NeuralTopicModel parameters {args.params}" if args.params else "")
     )
     print(f"\n{table}\n\n{versions}")
     if args.out is not None:

@@ -407,7 +407,7 @@ def test_frequent_exclusive_words_outrank_rare_ones(n_rare):
     assert model.decoder_words_.size == min(n_words, 2000)
     assert set(range(24)) <= set(model.decoder_words_)
     sparse_encoder = type(model.network_.encoder[0]).__name__ == "SparseInputLinear"
-    assert sparse_encoder == (n_words >= 4096)
+    assert sparse_encoder == (n_words >= 512)
 
 
 def test_max_decoder_words(corpus):
@@ -441,11 +441,12 @@ def test_max_decoder_words(corpus):
         NeuralTopicModel(max_decoder_words=0).fit(X)
 
 
-def test_wide_vocabularies_read_sparse_batches():
-    # from 4,096 words on the encoder reads sparse batches: dense and sparse
+@pytest.mark.parametrize("n_wide", [594, 4194])
+def test_wide_vocabularies_read_sparse_batches(n_wide):
+    # from 512 words on the encoder reads sparse batches: dense and sparse
     # input, and row-by-row transform, agree
     rng = np.random.RandomState(0)
-    wide = sp.random(60, 4194, density=0.01, format="csr", random_state=rng)
+    wide = sp.random(60, n_wide, density=0.01, format="csr", random_state=rng)
     wide.data = np.ceil(wide.data * 3)
     X = sp.hstack([rng.poisson(2.0, size=(60, 6)), wide], format="csr")
     params = dict(n_components=2, max_decoder_words=50, word_embeddings=None, **TINY)
@@ -456,3 +457,4 @@ def test_wide_vocabularies_read_sparse_batches():
     np.testing.assert_allclose(theta, a.transform(X.toarray()), rtol=1e-6)
     np.testing.assert_allclose(a.transform(X[:1]), theta[:1], rtol=1e-6)
     assert np.isfinite(a.perplexity(X))
+    assert type(a.network_.encoder[0]).__name__ == "SparseInputLinear"

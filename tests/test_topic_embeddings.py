@@ -141,6 +141,30 @@ def test_ppmi_default_falls_back_to_a_free_beta_with_a_warning():
         NeuralTopicModel(n_components=2, max_epochs=1).fit(np.eye(2).repeat(5, 0))
 
 
+def test_ppmi_lanczos_on_a_dense_copy_gives_the_sparse_result(monkeypatch):
+    # a mostly non-zero PPMI matrix (long documents) is multiplied as a dense
+    # copy in the Lanczos iterations: the same embeddings as the sparse one
+    from skforecast_ntm.topics import _embeddings
+
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 1200, density=0.2, random_state=0, format="csr")
+    X.data = rng.poisson(2.0, X.nnz) + 1.0
+    operators = []
+    eigsh = _embeddings.eigsh
+
+    def spy(op, *args, **kwargs):
+        operators.append(op)
+        return eigsh(op, *args, **kwargs)
+
+    monkeypatch.setattr(_embeddings, "eigsh", spy)
+    dense = ppmi_word_embeddings(X, n_dims=8)
+    monkeypatch.setattr(_embeddings, "DENSE_PPMI_MIN_FILL", 2.0)  # never dense
+    sparse = ppmi_word_embeddings(X, n_dims=8)
+    assert isinstance(operators[0], np.ndarray) and sp.issparse(operators[1])
+    assert dense.shape == (1200, 8)
+    np.testing.assert_allclose(dense, sparse, atol=1e-5)
+
+
 def test_large_corpora_count_co_occurrence_on_a_document_sample(monkeypatch):
     from skforecast_ntm.topics import _embeddings
 
