@@ -20,9 +20,10 @@ class OwnHistoryForecaster(BaseForecaster):
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from skforecast_ntm.model_selection import SeasonalNaiveForecaster
-    >>> f = SeasonalNaiveForecaster(sp=2).fit(
-    ...     __import__("pandas").Series([1.0, 2.0, 1.0, 2.0]), fh=[1, 2])
+    >>> f = SeasonalNaiveForecaster(sp=2).fit(pd.Series([1.0, 2.0, 1.0, 2.0]),
+    ...                                       fh=[1, 2])
     >>> f.get_config()["remember_data"], f._y is None
     (False, True)
     """
