@@ -41,6 +41,7 @@ from ._calibration import (
     feasible_windows,
     horizon_of,
     row_steps_and_keys,
+    series_groups,
 )
 
 __all__ = ["AutoForecaster", "greedy_ensemble_weights", "CANDIDATES"]
@@ -196,7 +197,8 @@ class AutoForecaster(OwnHistoryForecaster):
     selection : {"ensemble", "best"}, default="ensemble"
     per : {"all", "segment", "series"}, default="all"
         Granularity of the weights / choice. ``"segment"`` needs
-        ``segments``. Series or segments without backtest points get the
+        ``segments`` (on a single series it is one segment, ``"all"``, as
+        ``per="all"``). Series or segments without backtest points get the
         overall weights.
     metric : {"mean_wQL", "WAPE", "MASE", "RMSE"}, default="mean_wQL"
         The metric of ``selection="best"`` (the ensemble always minimises
@@ -210,11 +212,29 @@ class AutoForecaster(OwnHistoryForecaster):
         (without ``fh``: one season, at least 6).
     quantiles : sequence of float, default=(0.1, 0.5, 0.9)
         Levels scored by wQL in the selection.
-    segments : pandas.Series, optional
-        Series id -> segment label (e.g. ABC-XYZ), for ``per="segment"``
-        and the per-segment backtest tables.
+    segments : None, "abc_xyz", ABCXYZSegmenter, pandas.Series, dict or DataFrame
+        The segment of each series, for ``per="segment"``, the per-segment
+        backtest tables (``backtests_[name].metrics_per_segment``) and the
+        per-segment calibration. Anything
+        :class:`CalibratedForecaster`'s ``groups`` takes: ``"abc_xyz"`` (the
+        ABC-XYZ segment of each series from
+        :class:`~skforecast_ntm.ABCXYZSegmenter` with its defaults, fitted on
+        the training ``y``), an ``ABCXYZSegmenter`` (its thresholds; a clone
+        is fitted on ``y``), a Series or dict series id -> label, or the
+        DataFrame of :func:`~skforecast_ntm.abc_xyz_segments` (its
+        ``segment`` column). Every series needs a label (an error names the
+        ones without). Resolved once in ``fit`` into ``segments_``; ignored
+        for a single series (one series is one segment).
     calibrate : bool, default=True
-        Calibrate the ensemble's quantiles from the backtest.
+        Calibrate the ensemble's quantiles from the backtest
+        (:class:`ConformalCalibrator`, the same rule as
+        :class:`CalibratedForecaster`). With ``segments`` the factors are
+        learnt per segment as well as pooled (a segment with fewer than
+        :class:`ConformalCalibrator`'s ``min_samples`` backtest residuals
+        for a level uses the pooled ones), whatever
+        ``per``; ``predict_quantiles`` and the leaderboard's ``"ensemble
+        (calibrated)"`` row apply each series' segment factors. Without
+        ``segments``, one pooled set of factors.
     ensemble_size : int, default=100
         Greedy picks (AutoGluon's default).
     seasonal_period : int, optional
@@ -240,6 +260,11 @@ class AutoForecaster(OwnHistoryForecaster):
     forecasters_ : dict
         The refitted candidates with a weight.
     calibrator_ : ConformalCalibrator or None
+        With ``segments``, per-segment factors in
+        ``calibrator_.group_factors_``.
+    segments_ : pandas.Series or None
+        The segment of each training series (indexed by series id), None
+        without ``segments`` or for a single series.
 
     Examples
     --------
@@ -255,6 +280,18 @@ class AutoForecaster(OwnHistoryForecaster):
     (6, 3)
     >>> sorted(f.weights_.columns)
     ['seasonal_naive', 'theta']
+
+    Per ABC-XYZ segment on a panel (weights and calibration per segment):
+
+    >>> idx = pd.MultiIndex.from_product([["a", "b", "c"], t])
+    >>> yp = pd.DataFrame({"y": (rng.gamma(2.0, [[50.0], [5.0], [1.0]], (3, 72))
+    ...                          ).ravel()}, index=idx)
+    >>> f = AutoForecaster(candidates=["seasonal_naive"], per="segment",
+    ...                    segments="abc_xyz", windows=2).fit(yp, fh=range(1, 7))
+    >>> f.segments_.to_dict()
+    {'a': 'AY', 'b': 'BY', 'c': 'CY'}
+    >>> sorted(f.calibrator_.group_factors_["group"].unique())
+    ['AY', 'BY', 'CY']
     """
 
     _tags = {
@@ -359,7 +396,7 @@ class AutoForecaster(OwnHistoryForecaster):
                 "AutoForecaster needs it to compare the candidates.")
         extra = DEFAULT_LEVELS if self.calibrate else ()
         levels = tuple(sorted(set(quantiles) | {0.5} | set(extra)))
-        segments = self.segments
+        self.segments_ = segments = self._resolve_segments(y, pm)
         results, timings, failed = {}, {}, {}
         cands = self._candidates(h, sp, quantiles)
         for name, est in cands:
@@ -406,7 +443,11 @@ class AutoForecaster(OwnHistoryForecaster):
         E = np.sort(E, axis=-1)
         self.calibrator_ = None
         if self.calibrate:
-            self.calibrator_ = ConformalCalibrator().fit(A, E, levels, first.scale)
+            # per segment as well as pooled; the backtest's series are pm.ids
+            self.calibrator_ = ConformalCalibrator().fit(
+                A, E, levels, first.scale,
+                groups=None if segments is None
+                else segments.reindex(first.series_ids).to_numpy(object))
         self.backtests_ = results
         self.failed_ = failed
         self._store_reports(pm, results, names, timings, A, F, E, levels, quantiles,
@@ -428,17 +469,27 @@ class AutoForecaster(OwnHistoryForecaster):
         self._names = names
         return self
 
+    def _resolve_segments(self, y, pm: PanelMatrix) -> pd.Series | None:
+        """``segments`` as a Series indexed like ``pm.ids`` (see
+        :func:`series_groups`), or None (no segments, or a single series)."""
+        seg = series_groups(self.segments, y, pm, name="segments")
+        if seg is None:
+            return None
+        missing = seg.isna().to_numpy()
+        if missing.any():
+            raise ValueError(f"segments has no label for series "
+                             f"{format_ids(pm.ids[missing])}; give every series a "
+                             "segment.")
+        return seg.rename("segment")
+
     def _groups(self, pm: PanelMatrix):
         n = len(pm.ids)
-        if self.per == "all":
-            return np.zeros(n, dtype=int), pd.Index(["all"], name="group")
         if self.per == "series":
             return np.arange(n), pm.ids
-        seg = self.segments.reindex(pm.ids)
-        if seg.isna().any():
-            raise ValueError(f"segments has no label for series "
-                             f"{format_ids(pm.ids[seg.isna().to_numpy()])}.")
-        codes, uniq = pd.factorize(seg, sort=True)
+        if self.per == "all" or self.segments_ is None:  # None: a single series
+            name = "group" if self.per == "all" else "segment"
+            return np.zeros(n, dtype=int), pd.Index(["all"], name=name)
+        codes, uniq = pd.factorize(self.segments_, sort=True)
         return codes, pd.Index(uniq, name="segment")
 
     def _best(self, results, names, A, Fq, quantiles, groups, labels, pm):
@@ -482,7 +533,7 @@ class AutoForecaster(OwnHistoryForecaster):
         variants = [("ensemble", E)]
         if self.calibrator_ is not None:
             variants.append(("ensemble (calibrated)", self._calibrated_backtest(
-                E, levels, first.scale)))
+                E, levels, first.scale, first.series_ids)))
         med = levels.index(0.5)
         for label, Q in variants:
             overall = []
@@ -527,13 +578,19 @@ class AutoForecaster(OwnHistoryForecaster):
         report["mean_wQL[ensemble]"] = ens
         self.selection_report_ = report
 
-    def _calibrated_backtest(self, E, levels, scale):
+    def _calibrated_backtest(self, E, levels, scale, series_ids):
+        """The calibrated backtest quantiles ``E`` (windows, series, horizon,
+        levels), each series with its segment's factors as in ``predict``."""
         W, N, H, L = E.shape
         steps = np.tile(np.arange(1, H + 1), W * N)
         sc = np.repeat(np.nan_to_num(scale).reshape(-1), H)
+        rows = None  # rows run over (window, series, step)
+        if self.segments_ is not None:
+            lab = self.segments_.reindex(series_ids).to_numpy(object)
+            rows = np.tile(np.repeat(lab, H), W)
         flat = E.reshape(-1, L)
         out = self.calibrator_.transform(flat, levels, steps, sc,
-                                         flat[:, levels.index(0.5)])
+                                         flat[:, levels.index(0.5)], groups=rows)
         return out.reshape(E.shape)
 
     def _update(self, y, X=None, update_params=True):
@@ -573,7 +630,8 @@ class AutoForecaster(OwnHistoryForecaster):
                            columns=pd.MultiIndex.from_product([[var], ask]))
         if self.calibrator_ is not None:
             out = calibrate_frame(out, self.calibrator_, ask, fh, self.cutoff,
-                                  self.scale_, self._single, self._times)
+                                  self.scale_, self._single, self._times,
+                                  groups=self.segments_)
         return out, ask
 
     def _predict_quantiles(self, fh, X, alpha):

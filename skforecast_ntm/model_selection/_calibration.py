@@ -519,8 +519,8 @@ def row_steps_and_keys(index: pd.Index, fh, cutoff, times: pd.Index) -> tuple:
     return steps, keys
 
 
-def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix
-                  ) -> pd.Series | None:
+def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix,
+                  name: str = "groups") -> pd.Series | None:
     """The group label of every series of ``y`` (``CalibratedForecaster.groups``).
 
     ``groups``: None; ``"abc_xyz"`` (the ABC-XYZ segment of each series from
@@ -530,7 +530,8 @@ def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix
     or the DataFrame of :func:`~skforecast_ntm.abc_xyz_segments` (its
     ``segment`` column). Returns a Series indexed like ``pm.ids`` (NaN: no
     label), or None without groups or for a single series (one series is
-    one group: its calibration is the pooled one).
+    one group: its calibration is the pooled one). ``name`` is the
+    parameter the error messages name.
     """
     if groups is None:
         return None
@@ -539,7 +540,7 @@ def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix
     segmenter, mapping = None, None
     if isinstance(groups, str):
         if groups != "abc_xyz":
-            raise ValueError(f"groups={groups!r} is not understood; use None, "
+            raise ValueError(f"{name}={groups!r} is not understood; use None, "
                              "'abc_xyz', an ABCXYZSegmenter, or a pandas Series / "
                              "dict series id -> group label.")
         segmenter = ABCXYZSegmenter()
@@ -552,7 +553,7 @@ def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix
     elif isinstance(groups, pd.Series):
         mapping = groups
     else:
-        raise TypeError(f"groups must be None, 'abc_xyz', an ABCXYZSegmenter, a "
+        raise TypeError(f"{name} must be None, 'abc_xyz', an ABCXYZSegmenter, a "
                         "pandas Series or dict series id -> group label, or the "
                         f"DataFrame of abc_xyz_segments; got {type(groups).__name__}.")
     if pm.single:
@@ -561,13 +562,13 @@ def series_groups(groups: object, y: pd.DataFrame | pd.Series, pm: PanelMatrix
         mapping = segmenter.fit(y).segments_["segment"]
     if mapping.index.duplicated().any():
         dup = mapping.index[mapping.index.duplicated()]
-        raise ValueError(f"groups has several labels for series {dup[:3].tolist()}; "
+        raise ValueError(f"{name} has several labels for series {dup[:3].tolist()}; "
                          "give one label per series id.")
     out = mapping.reindex(pm.ids)
     if out.isna().all():
         raise ValueError(
-            f"groups names none of the series of y (its ids are e.g. "
-            f"{pm.ids[:3].tolist()}, groups' e.g. {mapping.index[:3].tolist()}); "
+            f"{name} names none of the series of y (its ids are e.g. "
+            f"{pm.ids[:3].tolist()}, {name}' e.g. {mapping.index[:3].tolist()}); "
             "index it by the series ids (the instance level(s) of y's index).")
     return out.rename("group")
 
