@@ -19,21 +19,27 @@ of them:
   gradient buffer, the validation loss), and :meth:`~DistributedContext.agree`,
   which turns an error on one rank into the same error on every rank instead
   of a hang in the next collective.
+* :class:`FlatGradients` holds a module's gradients as views of one flat
+  buffer, with optional scalar slots (a step's loss, its counts) and an
+  optional block for the batch-norm running statistics, so that a training
+  step sums all of it over the ranks in one collective
+  (:meth:`FlatGradients.all_reduce_`); DeepAR's single-process step uses it
+  for zeroing and clipping the gradients.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import torch
 import torch.distributed as dist
 
-__all__ = ["DistributedContext", "data_parallel", "get_rank", "get_world_size",
-           "is_main_process", "shutdown"]
+__all__ = ["DistributedContext", "FlatGradients", "data_parallel", "get_rank",
+           "get_world_size", "is_main_process", "shutdown"]
 
 #: torchrun's environment variables that a process group is created from
 TORCHRUN_ENV = ("WORLD_SIZE", "RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -131,6 +137,180 @@ class DistributedContext:
 
     def __repr__(self) -> str:
         return f"DistributedContext(rank={self.rank}, world_size={self.world_size})"
+
+
+def _batch_norm_buffers(module: torch.nn.Module) -> list[torch.Tensor]:
+    """The running statistics of the module's batch normalisations."""
+    out = []
+    for sub in module.modules():
+        if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm) and \
+                sub.track_running_stats:
+            out += [sub.running_mean, sub.running_var, sub.num_batches_tracked]
+    return out
+
+
+class FlatGradients:
+    """The gradients of a module's parameters as views of one flat buffer.
+
+    Zeroing, clipping and the all-reduce of a data-parallel step are then
+    one operation each on the buffer instead of one per parameter
+    (``clip_grad_norm_`` costs 0.2 ms a step on CPU for DeepAR's dozen
+    parameters). Backward accumulates into the views: :meth:`zero_`
+    re-attaches them, so anything that set a gradient to None in between
+    (an optimizer's ``zero_grad``) does not detach the buffer.
+
+    Layout of :attr:`buffer`: the gradients (:attr:`flat`); with
+    ``batch_norm``, the running statistics of the module's batch
+    normalisations and one slot for this rank's weight in their mean
+    (copied in and out by :meth:`all_reduce_`: integer buffers do not live
+    in a float buffer); then ``n_extra`` scalar slots (:attr:`extra`: e.g.
+    a step's loss and counts), summed over the ranks with the gradients.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The module whose trainable parameters' gradients the buffer holds.
+    n_extra : int, default=0
+        Number of scalar slots after the gradients (and statistics).
+    batch_norm : bool, default=False
+        Whether :meth:`all_reduce_` also averages the batch-norm running
+        statistics (``running_mean``, ``running_var``,
+        ``num_batches_tracked``) over the ranks.
+
+    Attributes
+    ----------
+    module : torch.nn.Module
+        The module.
+    params : list of torch.nn.Parameter
+        Its parameters with ``requires_grad``, in :attr:`flat`'s order.
+    buffer : torch.Tensor
+        The one flat buffer (the parameters' dtype and device).
+    flat : torch.Tensor
+        The gradients, a view of :attr:`buffer`.
+    extra : torch.Tensor
+        The ``n_extra`` scalar slots, a view of :attr:`buffer`.
+    n_extra : int
+        Number of scalar slots.
+    stats : list of torch.Tensor
+        The batch-norm running statistics (empty without ``batch_norm``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skforecast_ntm._distributed import DistributedContext, FlatGradients
+    >>> net = torch.nn.Linear(2, 1)
+    >>> grads = FlatGradients(net, n_extra=1)
+    >>> grads.zero_()
+    >>> loss = net(torch.tensor([[3.0, 4.0]])).sum()
+    >>> loss.backward()
+    >>> grads.flat.tolist()  # weight (3, 4), then bias (1)
+    [3.0, 4.0, 1.0]
+    >>> net.weight.grad.data_ptr() == grads.buffer.data_ptr()
+    True
+    >>> grads.all_reduce_(DistributedContext(), extra=[2.5]).tolist()
+    [2.5]
+    >>> float(grads.clip_norm_(1.0))  # the norm before clipping
+    5.099...
+    """
+
+    def __init__(self, module: torch.nn.Module, n_extra: int = 0,
+                 batch_norm: bool = False) -> None:
+        self.module = module
+        self.params = [p for p in module.parameters() if p.requires_grad]
+        if not self.params:
+            raise ValueError(
+                f"module {type(module).__name__} has no parameter with "
+                "requires_grad=True: there are no gradients to hold."
+            )
+        self.stats = _batch_norm_buffers(module) if batch_norm else []
+        self.n_extra = int(n_extra)
+        if self.n_extra < 0:
+            raise ValueError(f"n_extra={n_extra!r}: pass a number of slots >= 0.")
+        first = self.params[0]
+        n_grads = sum(p.numel() for p in self.params)
+        stat_sizes = [t.numel() for t in self.stats]
+        # the weight slot follows the statistics, when there are any
+        n_stats = sum(stat_sizes) + (1 if self.stats else 0)
+        self.buffer = torch.zeros(n_grads + n_stats + self.n_extra,
+                                  dtype=first.dtype, device=first.device)
+        self.flat = self.buffer[:n_grads]
+        self._stat_block = self.buffer[n_grads : n_grads + n_stats]
+        self._stat_views = list(self._stat_block[: sum(stat_sizes)].split(stat_sizes)) \
+            if self.stats else []
+        self.extra = self.buffer[n_grads + n_stats :]
+        self.views, start = [], 0
+        for p in self.params:
+            self.views.append(self.flat[start : start + p.numel()].view_as(p))
+            start += p.numel()
+
+    def zero_(self) -> None:
+        """Zero the buffer and (re-)attach the views as the gradients."""
+        self.buffer.zero_()
+        for p, view in zip(self.params, self.views, strict=True):
+            p.grad = view
+
+    def clip_norm_(self, max_norm: float) -> torch.Tensor:
+        """Scale the gradients to a total 2-norm of at most ``max_norm``.
+
+        Returns the norm before clipping.
+        """
+        norm = torch.linalg.vector_norm(self.flat)
+        # the same factor as torch.nn.utils.clip_grad_norm_
+        self.flat.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
+        return norm
+
+    def all_reduce_(self, dist: DistributedContext,
+                    extra: Sequence[float | torch.Tensor] = (),
+                    weight: float = 1.0) -> torch.Tensor:
+        """Sum the buffer over the ranks in one collective, in place.
+
+        Afterwards the gradients are their mean over the ranks (the sum
+        divided by the world size), and with ``batch_norm`` the module's
+        running statistics are their mean over the ranks weighted by each
+        rank's ``weight`` (integer statistics rounded; left as they are
+        when every weight is 0), so every rank ends the step with the same
+        gradients and buffers.
+
+        Parameters
+        ----------
+        dist : DistributedContext
+            The process group.
+        extra : sequence of float or scalar tensor
+            This rank's value of each of the ``n_extra`` scalar slots.
+        weight : float, default=1.0
+            This rank's weight in the mean of the running statistics (e.g.
+            0 when its batch did not update them).
+
+        Returns
+        -------
+        torch.Tensor
+            :attr:`extra`: the sums over the ranks of the slots' values.
+
+        Raises
+        ------
+        ValueError
+            When ``extra`` does not hold ``n_extra`` values.
+        """
+        if len(extra) != self.n_extra:
+            raise ValueError(
+                f"extra has {len(extra)} values but the buffer has "
+                f"n_extra={self.n_extra} slots; pass one value per slot."
+            )
+        for stat, view in zip(self.stats, self._stat_views, strict=True):
+            view.copy_(stat.reshape(-1)).mul_(weight)
+        if self.stats:
+            self._stat_block[-1] = weight
+        for i, value in enumerate(extra):
+            self.extra[i] = value
+        dist.all_reduce_(self.buffer)
+        self.flat.div_(dist.world_size)
+        if self.stats:
+            total = float(self._stat_block[-1])
+            if total > 0:
+                for stat, view in zip(self.stats, self._stat_views, strict=True):
+                    mean = view.view_as(stat) / total
+                    stat.copy_(mean.round() if not stat.is_floating_point() else mean)
+        return self.extra
 
 
 def _env_world_size() -> int:

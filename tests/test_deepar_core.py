@@ -1,4 +1,5 @@
-"""The training core's pieces: presampled windows and flat gradients."""
+"""The training core's pieces: presampled windows (the flat gradient buffer:
+``tests/test_flat_buffer.py``)."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,6 @@ from conftest import make_panel
 from skforecast_ntm.forecasting import DeepARConfig, DeepARCore
 from skforecast_ntm.forecasting._encoders import Encoders
 from skforecast_ntm.forecasting._panel import build_panel
-from skforecast_ntm.forecasting._training import _FlatGradients
 from skforecast_ntm.forecasting._windows import (
     PRESAMPLED_WINDOWS,
     _TrainWindows,
@@ -95,38 +95,3 @@ def test_blanked_contexts_have_nothing_observed_and_the_global_scale():
     # the forecast part of a blanked window is still scored
     assert (y["mask"][blank][:, c:].sum(1) > 0).all()
 
-
-def _module():
-    torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Embedding(7, 3), torch.nn.Flatten(),
-                               torch.nn.Linear(6, 2))
-
-
-@pytest.mark.parametrize("max_norm", [1e-3, 1e3])
-def test_flat_gradients_clip_like_clip_grad_norm(max_norm):
-    x = torch.tensor([[1, 2], [3, 3], [0, 6]])
-    ref = _module()
-    ref(x).pow(2).sum().backward()
-    expected_norm = torch.nn.utils.clip_grad_norm_(ref.parameters(), max_norm)
-    module = _module()
-    grads = _FlatGradients(module)
-    for _ in range(2):  # zero_ resets: the second pass does not accumulate
-        grads.zero_()
-        module(x).pow(2).sum().backward()
-    norm = grads.clip_norm_(max_norm)
-    torch.testing.assert_close(norm, expected_norm)
-    for p, q in zip(module.parameters(), ref.parameters(), strict=True):
-        torch.testing.assert_close(p.grad, q.grad)
-        # the gradients are views of the one buffer
-        assert p.grad.untyped_storage().data_ptr() == \
-            grads.flat.untyped_storage().data_ptr()
-
-
-def test_flat_gradients_reattach_after_gradients_were_set_to_none():
-    module = _module()
-    grads = _FlatGradients(module)
-    grads.zero_()
-    module.zero_grad(set_to_none=True)  # e.g. an optimizer's zero_grad
-    grads.zero_()
-    module(torch.tensor([[1, 2]])).sum().backward()
-    assert float(torch.linalg.vector_norm(grads.flat)) > 0

@@ -6,7 +6,8 @@
 * :func:`train` runs it for a number of epochs and turns a non-finite loss
   into an error that says what to try, keeping the best weights seen.
 * :class:`_DeepARNet` writes out skorch's training step (masked likelihood
-  loss, gradient clipping on a flat gradient buffer, :class:`_FlatGradients`).
+  loss, gradient clipping on a flat gradient buffer,
+  :class:`~skforecast_ntm._distributed.FlatGradients`).
   In data-parallel training (``distributed_`` set, see
   :mod:`.._distributed`), the flat buffer, with the step's loss appended, is
   summed over the ranks in one collective and averaged before clipping; the
@@ -29,7 +30,7 @@ from skorch.dataset import get_len
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
-from .._distributed import DistributedContext
+from .._distributed import DistributedContext, FlatGradients
 from ..networks import DeepARNetwork, MaskedNegativeLogLikelihood
 from ..networks._torch_utils import fused_adam_available
 from ._config import DeepARConfig
@@ -201,17 +202,16 @@ class _DeepARNet(NeuralNet):
         extra = 0 if dist is None else 1
         grads = self._grads_
         if grads is None or grads.module is not self.module_ or grads.n_extra != extra:
-            grads = self._grads_ = _FlatGradients(self.module_, extra=extra)
+            grads = self._grads_ = FlatGradients(self.module_, n_extra=extra)
         grads.zero_()
         if dist is None:
             loss.backward()
         else:
             loss = loss * self.loss_weight_
             loss.backward()
-            grads.extra[0] = loss.detach()
-            dist.all_reduce_(grads.buffer)
-            grads.buffer.div_(dist.world_size)
-            loss = grads.extra[0].clone()
+            # the mean over the ranks of the gradients and of the loss
+            loss = grads.all_reduce_(dist, extra=[loss.detach()])[0] \
+                / dist.world_size
             # the all-rank loss: every rank stops together
             if not torch.isfinite(loss):
                 raise _NonFiniteLoss(float(loss))
@@ -247,7 +247,7 @@ class _DeepARNet(NeuralNet):
         self.history.record_batch(prefix + "_batch_size", int(count))
         self.history.record(prefix + "_batch_count", 1)
 
-    _grads_: _FlatGradients | None = None
+    _grads_: FlatGradients | None = None
     #: the process group of data-parallel training (None: one process)
     distributed_: DistributedContext | None = None
     #: this rank's loss weight in data-parallel training
@@ -338,45 +338,6 @@ def _peak_memory_mb(device) -> float:
 
 class _NonFiniteLoss(FloatingPointError):
     """The training loss became NaN or infinite (raised by the train step)."""
-
-
-class _FlatGradients:
-    """The gradients of a module's parameters as views of one flat buffer.
-
-    Zeroing and clipping the gradient norm are then one operation each on
-    the buffer instead of one per parameter (``clip_grad_norm_`` costs 0.2
-    ms a step on CPU for DeepAR's dozen parameters). Backward accumulates
-    into the views: :meth:`zero_` re-attaches them, so anything that set a
-    gradient to None in between does not detach the buffer.
-    """
-
-    def __init__(self, module: torch.nn.Module, extra: int = 0) -> None:
-        self.module = module
-        self.params = [p for p in module.parameters() if p.requires_grad]
-        first = self.params[0]
-        size = sum(p.numel() for p in self.params)
-        # ``extra`` slots after the gradients (the loss, reduced with them)
-        self.n_extra = int(extra)
-        self.buffer = torch.zeros(size + self.n_extra,
-                                  dtype=first.dtype, device=first.device)
-        self.flat = self.buffer if not extra else self.buffer[:size]
-        self.extra = self.buffer[size:]
-        self.views, start = [], 0
-        for p in self.params:
-            self.views.append(self.flat[start : start + p.numel()].view_as(p))
-            start += p.numel()
-
-    def zero_(self) -> None:
-        self.buffer.zero_()
-        for p, view in zip(self.params, self.views, strict=True):
-            p.grad = view
-
-    def clip_norm_(self, max_norm: float) -> torch.Tensor:
-        """Scale the gradients to a total 2-norm of at most ``max_norm``."""
-        norm = torch.linalg.vector_norm(self.flat)
-        # the same factor as torch.nn.utils.clip_grad_norm_
-        self.flat.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
-        return norm
 
 
 def _null_sink(*args, **kwargs) -> None:

@@ -15,7 +15,8 @@ touches the global generators.
 Data-parallel training (``dist`` set, see :mod:`skforecast_ntm._distributed`
 and ``docs/scale_out.md``, "Topic model"): :func:`train_epoch_parallel` runs
 the same number of steps on every rank, each rank on batches of its own
-documents, and sums one flat buffer per step over the ranks (the weighted
+documents, and sums one flat buffer per step over the ranks
+(:class:`~skforecast_ntm._distributed.FlatGradients`: the weighted
 gradients, the batch-norm running statistics, the loss and the words), so
 every rank takes the same Adam step; :func:`train_epochs` then validates on
 the all-rank held-out loss.
@@ -33,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from .._distributed import DistributedContext
+from .._distributed import DistributedContext, FlatGradients
 from ..networks._topic_vae import TopicVAE
 from ..networks._torch_utils import fused_adam_available, resolve_device, seeded_torch
 
@@ -245,72 +246,6 @@ def _rank_batch_weights(counts: np.ndarray, steps: int) -> np.ndarray:
     return counts.size * stands / np.where(total > 0, total, 1.0)
 
 
-def _batch_norm_buffers(net: torch.nn.Module) -> list[torch.Tensor]:
-    """The running statistics of the network's batch normalisations."""
-    out = []
-    for module in net.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and \
-                module.track_running_stats:
-            out += [module.running_mean, module.running_var,
-                    module.num_batches_tracked]
-    return out
-
-
-class _StepBuffer:
-    """One flat buffer per data-parallel step, summed over the ranks at once.
-
-    Layout: every parameter's gradient, then the batch-norm running
-    statistics (times ``a``, 1 when this rank's batch updated them, 0 for an
-    empty or one-document batch), then ``a``, the batch's loss sum and its
-    decoded words. After the sum, the gradients are divided by the world
-    size (the mean of the ranks' weighted gradients) and the running
-    statistics by the sum of ``a`` (their mean over the ranks that updated
-    them), so every rank ends the step with the same gradients and buffers.
-    """
-
-    def __init__(self, net: torch.nn.Module) -> None:
-        self.params = [p for p in net.parameters() if p.requires_grad]
-        self.stats = _batch_norm_buffers(net)
-        first = self.params[0]
-        sizes = [t.numel() for t in self.params + self.stats]
-        self.buffer = torch.zeros(sum(sizes) + 3, dtype=first.dtype,
-                                  device=first.device)
-        views = list(self.buffer[: sum(sizes)].split(sizes))
-        self.grad_views = views[: len(self.params)]
-        self.stat_views = views[len(self.params):]
-        self.n_grads = sum(sizes[: len(self.params)])
-        self.extra = self.buffer[sum(sizes):]
-
-    def reduce_(self, dist: DistributedContext, updated: bool, loss_sum: float,
-                words: float) -> tuple[float, float]:
-        """Sum over the ranks; write back the gradients and statistics.
-
-        Returns the all-rank loss sum and decoded words of the step.
-        """
-        a = 1.0 if updated else 0.0
-        for p, view in zip(self.params, self.grad_views, strict=True):
-            if p.grad is None:
-                view.zero_()
-            else:
-                view.copy_(p.grad.reshape(-1))
-        for stat, view in zip(self.stats, self.stat_views, strict=True):
-            view.copy_(stat.reshape(-1)).mul_(a)
-        self.extra[0], self.extra[1], self.extra[2] = a, loss_sum, words
-        dist.all_reduce_(self.buffer)
-        self.buffer[: self.n_grads].div_(dist.world_size)
-        for p, view in zip(self.params, self.grad_views, strict=True):
-            if p.grad is None:
-                p.grad = view.view_as(p).clone()
-            else:
-                p.grad.copy_(view.view_as(p))
-        updaters = float(self.extra[0])
-        if updaters > 0:
-            for stat, view in zip(self.stats, self.stat_views, strict=True):
-                mean = view.view_as(stat) / updaters
-                stat.copy_(mean.round() if not stat.is_floating_point() else mean)
-        return float(self.extra[1]), float(self.extra[2])
-
-
 def train_epoch_parallel(
     net: TopicVAE,
     optimizer: torch.optim.Optimizer,
@@ -332,10 +267,13 @@ def train_epoch_parallel(
     epoch has :func:`parallel_steps` steps on every rank; rank ``r`` splits
     its rows into that many nearly equal batches (cycling through them when
     it has fewer rows than steps) and weights its batch loss by
-    :func:`_rank_batch_weights`. Each step sums one :class:`_StepBuffer`
-    over the ranks (gradients, batch-norm running statistics, loss and
-    words), clips the averaged gradient and takes the Adam step: the
-    parameters and buffers stay identical on every rank. The batch
+    :func:`_rank_batch_weights`. Each step sums one flat buffer
+    (:class:`~skforecast_ntm._distributed.FlatGradients`) over the ranks:
+    the gradients (then their mean), the batch-norm running statistics
+    (then their mean over the ranks whose batch updated them: not an empty
+    or one-document batch), the loss and the words; it then clips the
+    averaged gradient and takes the Adam step: the parameters and buffers
+    stay identical on every rank. The batch
     statistics of the batch normalisations are each rank's own (as DDP
     without ``SyncBatchNorm``).
 
@@ -349,13 +287,14 @@ def train_epoch_parallel(
     weights = _rank_batch_weights(counts, steps)[dist.rank]
     rows_all = idx if idx.size == 0 or idx.size >= steps else np.resize(idx, steps)
     batches = np.array_split(rows_all, steps)
-    buf = _StepBuffer(net)
+    # the gradients are views of the buffer; two slots: loss sum and words
+    grads = FlatGradients(net, n_extra=2, batch_norm=True)
     total_loss = 0.0
     total_words = 0.0
     with seeded_torch(seed, device):
         net.train()
         for step, rows in enumerate(batches):
-            optimizer.zero_grad(set_to_none=True)
+            grads.zero_()
             loss_sum = words = 0.0
             updated = False
             if rows.size:
@@ -374,7 +313,8 @@ def train_epoch_parallel(
                 # other ranks' (it depends on the parameters only)
                 with torch.no_grad():
                     net.embedding_clustering_loss(ECR_EPSILON, ECR_ITERATIONS)
-            loss_sum, words = buf.reduce_(dist, updated, loss_sum, words)
+            loss_sum, words = grads.all_reduce_(
+                dist, extra=(loss_sum, words), weight=float(updated)).tolist()
             if clip_gradient is not None:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), float(clip_gradient))
             optimizer.step()
