@@ -248,7 +248,8 @@ def test_monthly_period_grid_buckets_timestamped_documents():
      ({"aggregation": "max"}, "aggregation='max'"),
      ({"fill": "bfill"}, "fill='bfill'"),
      ({"text_column": "body"}, r"lack the column\(s\) \['body'\]"),
-     ({"lag": 2.5}, "lag must be an int")],
+     ({"lag": 2.5}, "lag must be an int"),
+     ({"prior_documents": -1.0}, "prior_documents must be a finite number >= 0")],
 )
 def test_bad_parameters_name_themselves(docs, y_train, kwargs, match):
     params = {"vectorizer": _tv(), "lag": 3, **kwargs}
@@ -444,3 +445,101 @@ def test_hierarchical_panel_with_one_id_column_per_level():
     assert n.loc[("s1", "a", DAYS[3])] == 1 and n.loc[("s2", "a", DAYS[3])] == 1
     assert n.loc[("s2", "b", DAYS[5])] == 1 and n.loc[("s1", "b")].sum() == 0
     assert n.sum() == 3
+
+
+def _one_hot_topics():
+    """A text -> topics model whose weights are known by hand: 'a' or 'b'."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    return make_pipeline(CountVectorizer(vocabulary=["a", "b"], binary=True,
+                                         token_pattern=r"\S+"),
+                         FunctionTransformer(_dense, accept_sparse=True))
+
+
+def _dense(X):
+    return np.asarray(X.todense(), dtype=float)
+
+
+def _hand_docs(rows):
+    return pd.DataFrame(rows, columns=["item_id", "timestamp", "text"])
+
+
+def test_prior_documents_shrink_a_period_towards_the_series_mix():
+    days = pd.date_range("2021-01-01", periods=4, freq="D")
+    # series s: 3 'a' documents and 1 'b' up to the cutoff -> own mix (0.75, 0.25)
+    # series t: only 'b' -> own mix (0, 1)
+    docs = _hand_docs([
+        ("s", days[0], "a"), ("s", days[0], "a"), ("s", days[1], "b"),
+        ("s", days[2], "a"),
+        ("t", days[0], "b"), ("t", days[1], "b"),
+    ])
+    y = _y(series=("s", "t"), days=days)
+    tc = TopicCovariates(docs, vectorizer=_one_hot_topics(), lag=1,
+                         prior_documents=2.0)
+    out = tc.fit_transform(X=None, y=y)
+    mix = out[["topic_0", "topic_1"]]
+    # day 1 of s reads day 0: 2 'a' + 2 prior docs of (0.75, 0.25) -> (3.5, 0.5)/4
+    np.testing.assert_allclose(mix.loc[("s", days[1])], [0.875, 0.125])
+    # day 2 of s reads day 1: 1 'b' + 2 x (0.75, 0.25) -> (1.5, 1.5)/3
+    np.testing.assert_allclose(mix.loc[("s", days[2])], [0.5, 0.5])
+    # t's own mix is all 'b': shrinking towards it changes nothing
+    np.testing.assert_allclose(mix.loc[("t", days[1])], [0.0, 1.0])
+    # a period without documents keeps the documented fill (zeros, flagged)
+    assert out.loc[("t", days[3]), "has_documents"] == 0.0
+    np.testing.assert_allclose(mix.loc[("t", days[3])], [0.0, 0.0])
+    raw = TopicCovariates(docs, vectorizer=_one_hot_topics(), lag=1
+                          ).fit_transform(X=None, y=y)
+    np.testing.assert_allclose(raw.loc[("s", days[2]), ["topic_0", "topic_1"]],
+                               [0.0, 1.0])
+
+
+def test_prior_documents_for_shared_and_word_weighted_documents():
+    days = pd.date_range("2021-01-01", periods=3, freq="D")
+    # shared documents: the prior is the mix of all of them, (2/3, 1/3) by count
+    docs = _hand_docs([(None, days[0], "a"), (None, days[0], "a b"),
+                       (None, days[1], "b")])
+    y = _y(series=("s", "t"), days=days)
+    tc = TopicCovariates(docs, vectorizer=_one_hot_topics(), id_column=None,
+                         lag=1, prior_documents=1.0)
+    mix = tc.fit_transform(X=None, y=y)[["topic_0", "topic_1"]]
+    # the 'a b' document weighs (1, 1) under this model: documents' weights are
+    # (1,0), (1,1), (0,1): mean (2/3, 2/3); day 1 of every series reads day 0:
+    # ((1,0) + (1,1) + (2/3, 2/3)) / 3
+    expected = np.array([8 / 9, 5 / 9])
+    np.testing.assert_allclose(mix.loc[("s", days[1])], expected)
+    np.testing.assert_allclose(mix.loc[("t", days[1])], expected)
+    # count_weighted: weights are the documents' known terms (1, 2, 1); a prior
+    # document weighs their mean, 4/3; prior mix ((1,0) + 2 (1,1) + (0,1)) / 4
+    cw = TopicCovariates(docs, vectorizer=_one_hot_topics(), id_column=None,
+                         lag=1, prior_documents=1.0, aggregation="count_weighted")
+    mix = cw.fit_transform(X=None, y=y)[["topic_0", "topic_1"]]
+    prior = np.array([3 / 4, 3 / 4])
+    day0 = np.array([1, 0]) * 1 + np.array([1, 1]) * 2  # weights 1 and 2
+    np.testing.assert_allclose(mix.loc[("s", days[2])],
+                               (np.array([0, 1]) + 4 / 3 * prior) / (1 + 4 / 3))
+    np.testing.assert_allclose(mix.loc[("s", days[1])],
+                               (day0 + 4 / 3 * prior) / (3 + 4 / 3))
+
+
+def test_prior_documents_never_read_text_after_the_cutoff():
+    days = pd.date_range("2021-01-01", periods=6, freq="D")
+    base = [("s", days[0], "a"), ("s", days[1], "b"), ("s", days[2], "a")]
+    y = _y(series=("s",), days=days[:3])
+    rows = pd.MultiIndex.from_product([["s"], days], names=["item_id", "timestamp"])
+    outs = []
+    for later in ([], [("s", days[4], "b")] * 20):
+        tc = TopicCovariates(_hand_docs(base + later), vectorizer=_one_hot_topics(),
+                             known_future=True, prior_documents=1.0)
+        tc.fit(X=None, y=y)
+        outs.append(tc.transform(X=pd.DataFrame(index=rows)))
+    # the prior is the series' mix up to the cutoff (2/3, 1/3), whatever comes later
+    np.testing.assert_allclose(outs[0].loc[("s", days[1]), ["topic_0", "topic_1"]],
+                               [1 / 3, 2 / 3])
+    cols = ["topic_0", "topic_1"]
+    pd.testing.assert_frame_equal(outs[0].loc[list(rows[:4]), cols],
+                                  outs[1].loc[list(rows[:4]), cols])
+    # the scheduled day itself: 20 'b' documents + the pre-cutoff prior
+    np.testing.assert_allclose(outs[1].loc[("s", days[4]), cols],
+                               [(2 / 3) / 21, (20 + 1 / 3) / 21])

@@ -120,6 +120,19 @@ class TopicCovariates(BaseTransformer):
         earlier period's values (zeros before a series' first document).
         The document count is 0 either way, and ``has_documents`` says
         which periods were filled.
+    prior_documents : float, default=0.0
+        Shrinks the topic mix of a period with few documents towards the
+        series' own mix (dynamic mode, ``aggregation`` ``"mean"`` or
+        ``"count_weighted"``): the period's mix becomes
+        ``(sum of its documents' weights + prior_documents * m) / (n +
+        prior_documents)``, with ``n`` its documents and ``m`` the mean topic
+        mix of the series' documents up to the cutoff (of all the training
+        documents for a series with none). A day of one post then moves the
+        covariate by ``1 / (1 + prior_documents)`` of the way from the
+        series' usual mix, a day of hundreds almost all of the way: the mix
+        of a handful of short documents is mostly noise. ``0`` keeps the raw
+        mean. For ``"count_weighted"`` a prior document weighs the mean
+        number of terms of a training document.
     lag : int or None, default=None
         Periods between the text and the period it is a covariate of. ``None``
         means 0 when ``known_future=True``; with ``known_future=False`` it is
@@ -208,6 +221,7 @@ class TopicCovariates(BaseTransformer):
         text_column: str = "text",
         aggregation: str = "mean",
         fill: str = "zero",
+        prior_documents: float = 0.0,
         lag: int | None = None,
         known_future: bool = False,
         prefix: str = "topic_",
@@ -222,6 +236,7 @@ class TopicCovariates(BaseTransformer):
         self.text_column = text_column
         self.aggregation = aggregation
         self.fill = fill
+        self.prior_documents = prior_documents
         self.lag = lag
         self.known_future = known_future
         self.prefix = prefix
@@ -268,6 +283,13 @@ class TopicCovariates(BaseTransformer):
         ):
             raise ValueError(f"n_topics must be a positive int or None, got "
                              f"{self.n_topics!r}.")
+        prior = self.prior_documents
+        if isinstance(prior, bool) or not isinstance(prior, (int, float, np.number)) \
+                or not np.isfinite(prior) or prior < 0:
+            raise ValueError(
+                "TopicCovariates: prior_documents must be a finite number >= 0 "
+                f"(pseudo-documents of the series' own topic mix), got {prior!r}."
+            )
         vec = self.vectorizer
         if vec is not None and not (hasattr(vec, "fit") and hasattr(vec,
                                                                   "transform")):
@@ -610,6 +632,11 @@ class TopicCovariates(BaseTransformer):
         else:
             np.add.at(wsum, inverse, theta * weight[:, None])
             total = np.bincount(inverse, weights=weight, minlength=len(groups))
+            if self.prior_documents > 0:
+                prior, unit = self._prior_mix(doc_code, doc_ord, theta, weight)
+                extra = self.prior_documents * unit
+                wsum += extra * prior[groups // span]
+                total = total + extra
             agg = wsum / np.where(total > 0, total, 1.0)[:, None]
         row_key = row_group.astype(np.int64) * span + (src - lo)
         pos = np.searchsorted(groups, row_key, side="right") - 1
@@ -621,6 +648,29 @@ class TopicCovariates(BaseTransformer):
         out[exact, k] = count[pos[exact]]
         out[exact, k + 1] = 1.0
         return out
+
+    def _prior_mix(self, doc_code: np.ndarray, doc_ord: np.ndarray,
+                   theta: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+        """Each group's mean topic mix up to the cutoff, and a document's weight.
+
+        Rows are indexed by group code (``doc_code``); a group without
+        documents up to the cutoff gets the mean of all of them (uniform if
+        there are none). The weight of one prior document is the mean weight
+        of those documents (1 unless ``aggregation="count_weighted"``).
+        """
+        k = theta.shape[1]
+        seen = doc_ord <= self._cutoff_ord
+        n_groups = int(doc_code.max()) + 1 if len(doc_code) else 1
+        w = weight[seen]
+        sums = np.zeros((n_groups, k))
+        np.add.at(sums, doc_code[seen], theta[seen] * w[:, None])
+        total = np.bincount(doc_code[seen], weights=w, minlength=n_groups)
+        overall = (sums.sum(axis=0) / total.sum() if total.sum() > 0
+                   else np.full(k, 1.0 / k))
+        prior = np.where(total[:, None] > 0,
+                         sums / np.where(total > 0, total, 1.0)[:, None], overall)
+        unit = float(w.mean()) if len(w) and w.mean() > 0 else 1.0
+        return prior, unit
 
     def get_top_words(self, n_words: int = 10) -> list[list[str]]:
         """The ``n_words`` heaviest terms of each topic.
