@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo demo-m3 test lint bench-deepar bench-topics bench-topics-vocab bench-text bench-auto clean
+.PHONY: venv demo demo-m3 test lint bench-deepar bench-deepar-defaults bench-topics bench-topics-vocab bench-text bench-auto clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,9 @@ bench-text: $(STAMP)
 
 # model selection and calibration (docs/model_selection.md); drop --quick for
 # the full run (hours on 2 cores)
+bench-deepar-defaults: $(STAMP)
+	$(PY) benchmarks/bench_deepar_defaults.py --threads 1
+
 bench-auto: $(STAMP)
 	$(PY) benchmarks/bench_auto.py --quick
 

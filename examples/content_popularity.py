@@ -34,7 +34,7 @@ def by_hand(y, docs, horizon=15):
         names=["series_id", "time"])
     X = topics.transform(X=None, y=pd.DataFrame(index=rows))
     f = DeepARForecaster(prediction_length=horizon, max_epochs=40,
-                         batches_per_epoch=40, batch_size=64, lr=3e-3,
+                         batches_per_epoch=40, batch_size=64,
                          random_state=0)
     f.fit(y_train, X=X[X.index.get_level_values(1) <= cut])
     return f.predict_summary(fh=range(1, horizon + 1),

@@ -49,8 +49,7 @@ def main() -> None:
         y=y, horizon=HORIZON, documents=docs, n_topics=10,
         backtest_windows=WINDOWS,
         likelihood="negative_binomial", baselines=("seasonal_naive", "ets"),
-        deepar_params=dict(max_epochs=40, batches_per_epoch=40, batch_size=64,
-                           lr=3e-3),
+        deepar_params=dict(max_epochs=40, batches_per_epoch=40, batch_size=64),
         seed=0,
     )
     with warnings.catch_warnings():

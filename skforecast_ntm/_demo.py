@@ -30,7 +30,7 @@ TEXT_DEMO = dict(
     backtest_windows=4,
     quantiles=(0.1, 0.5, 0.9),
     baselines=("seasonal_naive", "ets"),
-    deepar=dict(max_epochs=40, batches_per_epoch=40, batch_size=64, lr=3e-3),
+    deepar=dict(max_epochs=40, batches_per_epoch=40, batch_size=64),
     topics=dict(),
 )
 

@@ -81,9 +81,11 @@ def _one_thread():
 
 
 def test_one_observation_cold_start_is_unbiased_and_beats_the_age_curve():
-    n_old, n_new = 800, 200
+    # the case as stated: 2,000 old items, the forecaster's defaults
+    n_old, n_new = 2000, 200
     y_old, y_new, _, _, truth, realised = _make_case(n_old, n_new, seed=0)
-    f = _forecaster()
+    f = DeepARForecaster(prediction_length=H, likelihood="negative_binomial",
+                         random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         f.pretrain(y_old)

@@ -44,7 +44,8 @@ def long_format(y, X=None):
 def test_early_stopping_stops_and_restores_the_best_weights():
     y = make_panel(n_series=4, n_periods=36)
     # a large learning rate: the validation loss improves, then stops improving
-    kw = params(DeepARForecaster, max_epochs=25, lr=0.2, patience=2)
+    kw = params(DeepARForecaster, max_epochs=25, lr=0.2, patience=2,
+                early_stopping=True)
     f = DeepARForecaster(**kw).fit(y)
     hist = f.training_history_
     losses = hist["valid_loss"].to_numpy()
@@ -61,6 +62,50 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     # (without the restore, f would hold the weights of 2 epochs later)
     pd.testing.assert_frame_equal(f.predict(fh=[1, 2, 3]),
                                   short.predict(fh=[1, 2, 3]))
+
+
+def _auto_panel():
+    """3 series, horizon 3: 27 + 7 + 0 = 34 distinct training windows.
+
+    ``a``: 30 days (one missing value inside: the span counts), ``b``: 10
+    days starting later, ``c``: one observation (no window).
+    """
+    days = pd.date_range("2024-01-01", periods=30, freq="D")
+    a = np.arange(30, dtype=float) % 7 + 5
+    a[12] = np.nan
+    parts = [("a", days, a), ("b", days[-10:], np.arange(10.0) + 3),
+             ("c", days[-1:], np.array([4.0]))]
+    index = pd.MultiIndex.from_tuples(
+        [(k, t) for k, ts, _ in parts for t in ts], names=["series", "time"])
+    return pd.DataFrame({"y": np.concatenate([v for *_, v in parts])},
+                        index=index)
+
+
+@pytest.mark.parametrize("batch_size, expected", [(34, True), (33, False)])
+def test_early_stopping_auto_switches_at_20_draws_per_window(batch_size,
+                                                             expected):
+    # 1 epoch x 20 batches x batch_size windows against 20 x 34 windows
+    y = _auto_panel()
+    kw = params(DeepARForecaster, batches_per_epoch=20, batch_size=batch_size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "c" is too short to train on
+        f = DeepARForecaster(**kw).fit(y)
+    assert f.get_params()["early_stopping"] == "auto"
+    assert f.core_.early_stopping_ is expected
+    # validated (a finite validation loss) exactly when on
+    assert bool(f.training_history_["valid_loss"].notna().all()) is expected
+    # a forced value is kept whatever the budget
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forced = DeepARForecaster(**{**kw, "early_stopping": not expected}
+                                  ).fit(y)
+    assert forced.core_.early_stopping_ is (not expected)
+
+
+def test_early_stopping_rejects_other_strings():
+    with pytest.raises(ValueError, match="early_stopping"):
+        DeepARForecaster(**{**KW, "early_stopping": "sometimes"}).fit(
+            make_panel(n_series=2, n_periods=20))
 
 
 # ------------------------------------------------------- unknown categories

@@ -407,8 +407,8 @@ def test_progress_output_when_verbose(panel, tiny, capsys):
 
 def test_tiny_defaults_are_the_documented_ones():
     f = DeepARForecaster()
-    assert (f.likelihood, f.hidden_size, f.num_layers, f.lr, f.num_samples) == (
-        "student_t", 40, 2, 1e-3, 100)
+    assert (f.likelihood, f.hidden_size, f.num_layers, f.lr, f.num_samples,
+            f.early_stopping) == ("student_t", 40, 2, 3e-3, 100, "auto")
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, 1e39])
@@ -469,7 +469,8 @@ def test_a_non_finite_training_loss_stops_training_with_advice(monkeypatch):
     monkeypatch.setattr(DeepARNetwork, "log_likelihood", poisoned)
     y = make_panel(n_series=3, n_periods=40)
     f = DeepARForecaster(prediction_length=3, max_epochs=5, batches_per_epoch=2,
-                         hidden_size=4, num_layers=1, random_state=0)
+                         hidden_size=4, num_layers=1, early_stopping=True,
+                         random_state=0)
     with pytest.raises(ValueError, match=r"became nan in epoch .*best epoch.*lower l"):
         f.fit(y)
 

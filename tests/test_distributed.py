@@ -94,7 +94,8 @@ def _worker(rank, port, env_port, out):
     half = slice(4 * rank, 4 * rank + 4)
     from skforecast_ntm.networks._torch_utils import seeded_torch
     with seeded_torch(0, "cpu"):
-        net = make_net(cfg, core._build_network(), None, ctx)
+        net = make_net(cfg, core._build_network(), None, ctx,
+                       early_stopping=False)
         net.initialize()
     step = net.train_step(({k: v[half] for k, v in x.items()},
                            {k: v[half] for k, v in yb.items()}))

@@ -132,8 +132,8 @@ def _parser() -> argparse.ArgumentParser:
                     "(default seasonal_naive; ETS fits one model per item)")
     fc.add_argument("--seed", type=int, default=0)
     fc.add_argument("--max-epochs", type=_positive_int, default=None,
-                    help="training budget in epochs (default DeepAR's 100, with "
-                    "early stopping)")
+                    help="training budget in epochs (default DeepAR's 100; early "
+                    "stopping when DeepAR's \"auto\" rule says so)")
     fc.add_argument("--output-dir", required=True)
 
     pr = sub.add_parser(

@@ -44,6 +44,8 @@ from ._windows import (
     PanelArrays,
     _FixedWindows,
     _TrainWindows,
+    distinct_windows,
+    resolve_early_stopping,
     resolve_empty_context_rate,
     split_series,
     training_windows,
@@ -79,6 +81,14 @@ class DeepARCore:
     Parameters
     ----------
     config : DeepARConfig
+
+    Attributes
+    ----------
+    early_stopping_ : bool
+        ``config.early_stopping`` resolved at the first (cold) fit; warm fits
+        keep it.
+    empty_context_rate_ : float
+        ``config.empty_context_rate`` resolved for the last fit's panel.
 
     Examples
     --------
@@ -214,8 +224,14 @@ class DeepARCore:
         seeds = one.all_gather_object(_seeds(cfg.random_state))[0]
         torch_seed, data_seed, self.predict_seed = seeds
         codes = None if dist is None else one.agree(lambda: self._codes(panel))
+        if not warm_start or not hasattr(self, "early_stopping_"):
+            # the all-rank count of distinct windows against the all-rank draws
+            n_windows = sum(one.all_gather_object(distinct_windows(arr, h)))
+            self.early_stopping_ = resolve_early_stopping(
+                cfg.early_stopping, n_windows, cfg.max_epochs
+                * cfg.batches_per_epoch * cfg.batch_size * one.world_size)
         split = one.agree(lambda: split_series(
-            arr, c, h, cfg.early_stopping, data_seed, codes=codes,
+            arr, c, h, self.early_stopping_, data_seed, codes=codes,
             n_codes=len(self.enc.series_index)))
         trainable = split.trainable
         ids = panel.keys
@@ -271,7 +287,8 @@ class DeepARCore:
                 valid_ds = _FixedWindows([])  # validated on the other ranks
         with seeded_torch(torch_seed, cfg.device):
             if not warm_start:
-                self.net_ = make_net(cfg, self._build_network(), valid_ds, dist)
+                self.net_ = make_net(cfg, self._build_network(), valid_ds, dist,
+                                     early_stopping=self.early_stopping_)
                 self.net_.initialize()
             else:
                 use_validation(self.net_, valid_ds)

@@ -39,8 +39,12 @@ __all__ = ["make_net", "train", "use_validation"]
 
 
 def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds,
-             dist: DistributedContext | None = None) -> _DeepARNet:
+             dist: DistributedContext | None = None, *,
+             early_stopping: bool) -> _DeepARNet:
     """The skorch net training ``module`` (validated on ``valid_ds`` if any).
+
+    ``early_stopping``: ``config.early_stopping`` resolved for the panel
+    (:func:`._windows.resolve_early_stopping`).
 
     With ``dist``, the net averages gradients and losses over the ranks, and
     only rank 0 shows the progress bar.
@@ -54,7 +58,7 @@ def make_net(config: DeepARConfig, module: DeepARNetwork, valid_ds,
             patience=max(1, int(cfg.patience) // 2),
         )),
     ]
-    if cfg.early_stopping:
+    if early_stopping:
         callbacks.append(("early_stopping", EarlyStopping(
             monitor=monitor, patience=int(cfg.patience), threshold=1e-4,
             threshold_mode="rel", load_best=True, sink=_null_sink,
@@ -138,6 +142,10 @@ def train(net: _DeepARNet, train_ds, epochs: int, config: DeepARConfig) -> None:
         net.partial_fit(train_ds, None, epochs=int(epochs))
     except _NonFiniteLoss as exc:
         _stop_on_nonfinite_loss(net, config, exc)
+    finally:
+        # left in evaluation mode (as validation leaves it), so that
+        # predicting changes nothing in a fitted estimator
+        net.module_.eval()
 
 
 def _stop_on_nonfinite_loss(net: _DeepARNet, config: DeepARConfig,

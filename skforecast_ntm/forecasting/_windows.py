@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ._config import VALIDATION_SERIES_MAX
+from ._config import AUTO_EARLY_STOPPING_DRAWS, VALIDATION_SERIES_MAX
 from ._encoders import Encoders
 from ._features import extend_grid, make_grid, time_features
 from ._history import HistoryPrefix
@@ -256,6 +256,33 @@ def resolve_empty_context_rate(rate: float | None, has_static: bool,
     if has_static or short_share >= SHORT_SERIES_SHARE:
         return EMPTY_CONTEXT_RATE
     return 0.0
+
+def distinct_windows(arr: PanelArrays, horizon: int) -> int:
+    """Number of distinct training windows of a panel.
+
+    A series with ``n`` steps from its first to its last observation has
+    ``max(n - horizon, 1)`` window positions (:func:`window_origins` without
+    the validation holdout); series with fewer than 2 observed values have
+    none.
+    """
+    length = arr.last_obs + 1 - arr.first_obs
+    usable = arr.n_obs >= 2
+    return int(np.maximum(length[usable] - int(horizon), 1).sum())
+
+
+def resolve_early_stopping(value: bool | str, n_windows: int, draws: int
+                           ) -> bool:
+    """``early_stopping``, or the ``"auto"`` rule.
+
+    ``"auto"``: on when training draws (``draws`` windows in all) at least
+    :data:`AUTO_EARLY_STOPPING_DRAWS` windows per distinct window of the
+    panel (``n_windows``), where the network would memorise the panel
+    without a holdout; off otherwise.
+    """
+    if value != "auto":
+        return bool(value)
+    return draws >= AUTO_EARLY_STOPPING_DRAWS * max(int(n_windows), 1)
+
 
 #: share of the series too short for the time-ordered validation split that
 #: are held out of training whole and validated as new series (with
