@@ -157,3 +157,46 @@ def test_arima_candidate_when_pmdarima_is_installed():
     v = q.to_numpy()
     assert v.shape == (3, 3) and (np.diff(v, axis=1) > 0).all()
     assert abs(v[-1, 1] - y.mean()) < 2.0  # an MA(1) reverts to its mean
+
+
+def _calming_panel(n_series=40, n_periods=96, seed=0):
+    """Monthly seasonal series whose noise falls 10-fold over the history:
+    seasonal naive's quantiles (from the whole history's seasonal
+    differences) are far too wide for the recent backtest window."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_periods)
+    sd = np.where(t < n_periods // 2, 5.0, 0.5)
+    rows = []
+    for i in range(n_series):
+        y = 50 + 10 * np.sin(2 * np.pi * t / 12) + sd * rng.standard_normal(
+            n_periods)
+        rows.append(pd.DataFrame({"y": y}, index=pd.MultiIndex.from_product(
+            [[f"s{i:02d}"], pd.period_range("2000-01", periods=n_periods,
+                                            freq="M")])))
+    return pd.concat(rows)
+
+
+@pytest.mark.parametrize("rule", ["coverage", True])
+def test_calibrate_coverage_narrows_an_over_covering_ensemble(rule):
+    y = _calming_panel()
+    f = AutoForecaster(candidates=["seasonal_naive"], calibrate=rule,
+                       random_state=0).fit(y, fh=np.arange(1, 7))
+    board = f.leaderboard_.set_index("model")["coverage"]
+    assert board["ensemble"] > 0.95  # the backtest: far too wide
+    iv = f.predict_interval(coverage=0.8).to_numpy()
+    f.calibrator_, cal = None, f.calibrator_
+    raw = f.predict_interval(coverage=0.8).to_numpy()
+    f.calibrator_ = cal
+    width, raw_width = (iv[:, 1] - iv[:, 0]).mean(), (raw[:, 1] - raw[:, 0]).mean()
+    if rule == "coverage":
+        # matched to the backtest: narrower, and the backtest coverage near 0.8
+        assert width < 0.6 * raw_width
+        assert abs(board["ensemble (calibrated)"] - 0.8) < 0.1
+    else:  # the default never narrows
+        assert width == pytest.approx(raw_width, rel=1e-12)
+
+
+def test_calibrate_rejects_an_unknown_rule():
+    with pytest.raises(ValueError, match="calibrate must be"):
+        AutoForecaster(candidates=["seasonal_naive"], calibrate="wide").fit(
+            make_panel(n_series=2, n_periods=40), fh=[1, 2])

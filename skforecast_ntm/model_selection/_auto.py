@@ -46,6 +46,12 @@ from ._calibration import (
 
 __all__ = ["AutoForecaster", "greedy_ensemble_weights", "CANDIDATES"]
 
+#: ``calibrate``'s rules: :class:`ConformalCalibrator` parameters
+CALIBRATION_RULES = {
+    "pinball": {},
+    "coverage": {"method": "coverage", "allow_narrowing": True},
+}
+
 _MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
 
 #: names accepted in ``candidates``
@@ -225,13 +231,19 @@ class AutoForecaster(OwnHistoryForecaster):
         ``segment`` column). Every series needs a label (an error names the
         ones without). Resolved once in ``fit`` into ``segments_``; ignored
         for a single series (one series is one segment).
-    calibrate : bool, default=True
+    calibrate : bool or {"pinball", "coverage"}, default=True
         Calibrate the ensemble's quantiles from the backtest
-        (:class:`ConformalCalibrator`, the same rule as
-        :class:`CalibratedForecaster`). With ``segments`` the factors are
-        learnt per segment as well as pooled (a segment with fewer than
-        :class:`ConformalCalibrator`'s ``min_samples`` backtest residuals
-        for a level uses the pooled ones), whatever
+        (:class:`ConformalCalibrator`). ``True`` or ``"pinball"``: the rule
+        of :class:`CalibratedForecaster` (widen where the backtest wQL says
+        so beyond noise; never narrow). ``"coverage"``: match each
+        interval's backtest coverage, narrowing as well as widening -- for
+        an ensemble that over-covers (averaging the candidates' quantiles
+        shrinks the median's error more than the intervals; measured on M3
+        monthly and US employment in ``docs/model_selection.md``). With
+        ``segments`` the factors are learnt per segment as well as pooled
+        (a segment with fewer than :class:`ConformalCalibrator`'s
+        ``min_samples`` backtest residuals for a level uses the pooled
+        ones), whatever
         ``per``; ``predict_quantiles`` and the leaderboard's ``"ensemble
         (calibrated)"`` row apply each series' segment factors. Without
         ``segments``, one pooled set of factors.
@@ -378,6 +390,11 @@ class AutoForecaster(OwnHistoryForecaster):
                              f"{self.metric!r}.")
         if self.per == "segment" and self.segments is None:
             raise ValueError("per='segment' needs segments (series id -> label).")
+        if not (isinstance(self.calibrate, bool)
+                or self.calibrate in CALIBRATION_RULES):
+            raise ValueError(f"calibrate must be True, False or one of "
+                             f"{sorted(CALIBRATION_RULES)}, got "
+                             f"{self.calibrate!r}.")
 
     # ----------------------------------------------------------------- fit
     def _fit(self, y, X=None, fh=None):
@@ -444,7 +461,9 @@ class AutoForecaster(OwnHistoryForecaster):
         self.calibrator_ = None
         if self.calibrate:
             # per segment as well as pooled; the backtest's series are pm.ids
-            self.calibrator_ = ConformalCalibrator().fit(
+            rule = CALIBRATION_RULES["pinball" if self.calibrate is True
+                                     else self.calibrate]
+            self.calibrator_ = ConformalCalibrator(**rule).fit(
                 A, E, levels, first.scale,
                 groups=None if segments is None
                 else segments.reindex(first.series_ids).to_numpy(object))
