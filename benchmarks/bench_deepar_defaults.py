@@ -93,7 +93,6 @@ def main(argv=None) -> pd.DataFrame:
     import torch
 
     from skforecast_ntm import DeepARForecaster
-    from skforecast_ntm.forecasting._windows import distinct_windows
 
     args = _args(argv)
     torch.set_num_threads(args.threads)
@@ -123,12 +122,9 @@ def main(argv=None) -> pd.DataFrame:
                 core = f.core_
                 draws = (core.config.max_epochs * core.config.batches_per_epoch
                          * core.config.batch_size)
-                # the panel the fit counted (the stored history is bounded)
-                seen = f._panel(y_train, None, info=core.enc.info)
-                windows = distinct_windows(core.arrays(seen, pad_right=h), h)
                 rows.append({"panel": panel, "config": name, "seed": seed,
                              "ES": core.early_stopping_,
-                             "draws/window": draws / windows,
+                             "draws/window": draws / core.distinct_windows_,
                              **score(y_train, y_test, q, sp), "seconds": fit_s})
                 done[key[:3] + (core.early_stopping_,)] = rows[-1]
                 print(rows[-1], flush=True)

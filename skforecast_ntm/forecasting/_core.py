@@ -87,6 +87,8 @@ class DeepARCore:
     early_stopping_ : bool
         ``config.early_stopping`` resolved at the first (cold) fit; warm fits
         keep it.
+    distinct_windows_ : int
+        The distinct training windows (all ranks) that resolution counted.
     empty_context_rate_ : float
         ``config.empty_context_rate`` resolved for the last fit's panel.
 
@@ -226,9 +228,10 @@ class DeepARCore:
         codes = None if dist is None else one.agree(lambda: self._codes(panel))
         if not warm_start or not hasattr(self, "early_stopping_"):
             # the all-rank count of distinct windows against the all-rank draws
-            n_windows = sum(one.all_gather_object(distinct_windows(arr, h)))
+            self.distinct_windows_ = sum(one.all_gather_object(
+                distinct_windows(arr, h)))
             self.early_stopping_ = resolve_early_stopping(
-                cfg.early_stopping, n_windows, cfg.max_epochs
+                cfg.early_stopping, self.distinct_windows_, cfg.max_epochs
                 * cfg.batches_per_epoch * cfg.batch_size * one.world_size)
         split = one.agree(lambda: split_series(
             arr, c, h, self.early_stopping_, data_seed, codes=codes,

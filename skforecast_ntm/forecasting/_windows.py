@@ -257,17 +257,19 @@ def resolve_empty_context_rate(rate: float | None, has_static: bool,
         return EMPTY_CONTEXT_RATE
     return 0.0
 
+
 def distinct_windows(arr: PanelArrays, horizon: int) -> int:
     """Number of distinct training windows of a panel.
 
-    A series with ``n`` steps from its first to its last observation has
-    ``max(n - horizon, 1)`` window positions (:func:`window_origins` without
-    the validation holdout); series with fewer than 2 observed values have
-    none.
+    The window positions of :func:`window_origins` up to each series' last
+    observation (no validation holdout): ``max(n - horizon, 1)`` for ``n``
+    steps from its first to its last observation; series with fewer than 2
+    observed values have none.
     """
-    length = arr.last_obs + 1 - arr.first_obs
     usable = arr.n_obs >= 2
-    return int(np.maximum(length[usable] - int(horizon), 1).sum())
+    lo, hi = window_origins(arr.first_obs[usable], arr.last_obs[usable] + 1,
+                            int(horizon))
+    return int((hi - lo + 1).sum())
 
 
 def resolve_early_stopping(value: bool | str, n_windows: int, draws: int
