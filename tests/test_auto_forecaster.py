@@ -176,11 +176,12 @@ def _calming_panel(n_series=40, n_periods=96, seed=0):
     return pd.concat(rows)
 
 
-@pytest.mark.parametrize("rule", ["coverage", True])
+@pytest.mark.parametrize("rule", ["default", "coverage", True, "pinball"])
 def test_calibrate_coverage_narrows_an_over_covering_ensemble(rule):
     y = _calming_panel()
-    f = AutoForecaster(candidates=["seasonal_naive"], calibrate=rule,
-                       random_state=0).fit(y, fh=np.arange(1, 7))
+    kw = {} if rule == "default" else {"calibrate": rule}
+    f = AutoForecaster(candidates=["seasonal_naive"], random_state=0,
+                       **kw).fit(y, fh=np.arange(1, 7))
     board = f.leaderboard_.set_index("model")["coverage"]
     assert board["ensemble"] > 0.95  # the backtest: far too wide
     iv = f.predict_interval(coverage=0.8).to_numpy()
@@ -188,11 +189,11 @@ def test_calibrate_coverage_narrows_an_over_covering_ensemble(rule):
     raw = f.predict_interval(coverage=0.8).to_numpy()
     f.calibrator_ = cal
     width, raw_width = (iv[:, 1] - iv[:, 0]).mean(), (raw[:, 1] - raw[:, 0]).mean()
-    if rule == "coverage":
+    if rule != "pinball":  # "coverage", True and the default
         # matched to the backtest: narrower, and the backtest coverage near 0.8
         assert width < 0.6 * raw_width
         assert abs(board["ensemble (calibrated)"] - 0.8) < 0.1
-    else:  # the default never narrows
+    else:  # the pinball rule never narrows
         assert width == pytest.approx(raw_width, rel=1e-12)
 
 

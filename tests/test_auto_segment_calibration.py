@@ -1,7 +1,7 @@
 """AutoForecaster's per-segment calibration (``segments`` + ``calibrate``): a
 segment whose intervals are too narrow is widened without widening a segment
 whose intervals were right; without segments the calibration is pooled, as
-``CalibratedForecaster``'s."""
+``CalibratedForecaster``'s with the same rule."""
 
 import warnings
 
@@ -169,11 +169,13 @@ def test_without_segments_the_calibration_is_calibrated_forecasters(two_groups):
     train, _, _, fits = two_groups
     f = fits["pooled"]
     assert f.segments_ is None and f.calibrator_.group_factors_ is None
-    # the same backtest windows and rule through CalibratedForecaster (pooled):
-    # one candidate, so the ensemble is that candidate
+    # the same backtest windows and rule (the default: coverage, narrowing
+    # allowed) through CalibratedForecaster (pooled): one candidate, so the
+    # ensemble is that candidate
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = CalibratedForecaster(SeasonalNaiveForecaster(sp=12), windows=3
+        ref = CalibratedForecaster(SeasonalNaiveForecaster(sp=12), windows=3,
+                                   method="coverage", allow_narrowing=True
                                    ).fit(train, fh=FH)
     alpha = [0.05, 0.1, 0.5, 0.9, 0.95]
     np.testing.assert_array_equal(f.calibrator_.factors_, ref.calibrator_.factors_)

@@ -16,6 +16,7 @@ from ._baselines import (
     ETSForecaster,
     SeasonalNaiveForecaster,
     ThetaForecaster,
+    is_seasonal,
 )
 from ._calibration import DEFAULT_LEVELS, CalibratedForecaster, ConformalCalibrator
 
@@ -33,4 +34,5 @@ __all__ = [
     "ThetaForecaster",
     "backtest",
     "greedy_ensemble_weights",
+    "is_seasonal",
 ]

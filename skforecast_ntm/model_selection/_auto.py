@@ -51,6 +51,8 @@ CALIBRATION_RULES = {
     "pinball": {},
     "coverage": {"method": "coverage", "allow_narrowing": True},
 }
+#: the rule of ``calibrate=True`` and of the default
+DEFAULT_CALIBRATION = "coverage"
 
 _MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
 
@@ -231,15 +233,18 @@ class AutoForecaster(OwnHistoryForecaster):
         ``segment`` column). Every series needs a label (an error names the
         ones without). Resolved once in ``fit`` into ``segments_``; ignored
         for a single series (one series is one segment).
-    calibrate : bool or {"pinball", "coverage"}, default=True
+    calibrate : bool or {"coverage", "pinball"}, default="coverage"
         Calibrate the ensemble's quantiles from the backtest
-        (:class:`ConformalCalibrator`). ``True`` or ``"pinball"``: the rule
-        of :class:`CalibratedForecaster` (widen where the backtest wQL says
-        so beyond noise; never narrow). ``"coverage"``: match each
-        interval's backtest coverage, narrowing as well as widening -- for
-        an ensemble that over-covers (averaging the candidates' quantiles
-        shrinks the median's error more than the intervals; measured on M3
-        monthly and US employment in ``docs/model_selection.md``). With
+        (:class:`ConformalCalibrator`). ``"coverage"`` (or ``True``): match
+        each interval's backtest coverage, narrowing as well as widening,
+        and leave a level as forecast when its backtest coverage is within
+        noise of nominal. An ensemble tends to over-cover (averaging the
+        candidates' quantiles shrinks the median's error more than the
+        intervals): on US employment its 80% interval covered 0.91 of the
+        held-out months raw and 0.83 calibrated, with a 5% lower mean wQL
+        (``docs/model_selection.md``). ``"pinball"``: the rule of
+        :class:`CalibratedForecaster` (widen where the backtest wQL says so
+        beyond noise; never narrow). ``False``: no calibration. With
         ``segments`` the factors are learnt per segment as well as pooled
         (a segment with fewer than :class:`ConformalCalibrator`'s
         ``min_samples`` backtest residuals for a level uses the pooled
@@ -326,7 +331,8 @@ class AutoForecaster(OwnHistoryForecaster):
 
     def __init__(self, candidates=None, selection="ensemble", per="all",
                  metric="mean_wQL", windows=1, step=None, horizon=None,
-                 quantiles=(0.1, 0.5, 0.9), segments=None, calibrate=True,
+                 quantiles=(0.1, 0.5, 0.9), segments=None,
+                 calibrate=DEFAULT_CALIBRATION,
                  ensemble_size=100, seasonal_period=None, deepar_params=None,
                  gbm_params=None, random_state=0, verbose=0):
         self.candidates = candidates
@@ -461,7 +467,7 @@ class AutoForecaster(OwnHistoryForecaster):
         self.calibrator_ = None
         if self.calibrate:
             # per segment as well as pooled; the backtest's series are pm.ids
-            rule = CALIBRATION_RULES["pinball" if self.calibrate is True
+            rule = CALIBRATION_RULES[DEFAULT_CALIBRATION if self.calibrate is True
                                      else self.calibrate]
             self.calibrator_ = ConformalCalibrator(**rule).fit(
                 A, E, levels, first.scale,
