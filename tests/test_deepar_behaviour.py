@@ -81,10 +81,10 @@ def _auto_panel():
                         index=index)
 
 
-@pytest.mark.parametrize("batch_size, expected", [(34, True), (33, False)])
-def test_early_stopping_auto_switches_at_20_draws_per_window(batch_size,
+@pytest.mark.parametrize("batch_size, expected", [(17, True), (16, False)])
+def test_early_stopping_auto_switches_at_10_draws_per_window(batch_size,
                                                              expected):
-    # 1 epoch x 20 batches x batch_size windows against 20 x 34 windows
+    # 1 epoch x 20 batches x batch_size windows against 10 x 34 windows
     y = _auto_panel()
     kw = params(DeepARForecaster, batches_per_epoch=20, batch_size=batch_size)
     with warnings.catch_warnings():
