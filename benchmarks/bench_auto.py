@@ -130,20 +130,6 @@ def score(y_train, y_test, q: pd.DataFrame, sp: int) -> dict:
             "coverage": overall["coverage"]}
 
 
-def _recalibrated(auto, rule: str):
-    """A calibrator of ``auto``'s ensemble by ``rule``, learnt on the backtest
-    (and weights) ``auto`` learnt its own calibration on (per="all")."""
-    from skforecast_ntm.model_selection import ConformalCalibrator
-    from skforecast_ntm.model_selection._auto import CALIBRATION_RULES
-
-    bts = auto.backtests_
-    w = auto.weights_.iloc[0]
-    E = np.sort(sum(w[n] * bts[n].quantile_forecasts for n in w.index), axis=-1)
-    first = next(iter(bts.values()))
-    return ConformalCalibrator(**CALIBRATION_RULES[rule]).fit(
-        first.actual, E, first.levels, first.scale)
-
-
 def main(argv=None) -> pd.DataFrame:
     a = _args(argv)
     import torch
@@ -159,6 +145,7 @@ def main(argv=None) -> pd.DataFrame:
         SeasonalNaiveForecaster,
         ThetaForecaster,
     )
+    from skforecast_ntm.model_selection._auto import DEFAULT_CALIBRATION
 
     try:
         from skforecast_ntm.model_selection._auto import _gbm_class
@@ -211,10 +198,11 @@ def main(argv=None) -> pd.DataFrame:
             random_state=a.seed, seasonal_period=sp, **kw))
         fit_s = rows[-1]["fit_s"]
         calibrator = auto.calibrator_
-        used = "pinball" if auto.calibrate is True else auto.calibrate
+        used = DEFAULT_CALIBRATION if auto.calibrate is True else auto.calibrate
         other = {"pinball": "coverage", "coverage": "pinball"}[used]
+        # the other rule, learnt on the same backtest of the same ensemble
         for label, cal_ in [("ensemble (raw)", None),
-                            (f"ensemble ({other})", _recalibrated(auto, other))]:
+                            (f"ensemble ({other})", auto._fit_calibrator(other))]:
             auto.calibrator_ = cal_
             q = auto.predict_quantiles(fh=fh, alpha=QUANTILES)
             rows.append({"data": name, "model": label,

@@ -464,16 +464,11 @@ class AutoForecaster(OwnHistoryForecaster):
         series_w = w[groups]  # (N, K)
         E = np.einsum("nk,kwnhl->wnhl", series_w, F)
         E = np.sort(E, axis=-1)
-        self.calibrator_ = None
-        if self.calibrate:
-            # per segment as well as pooled; the backtest's series are pm.ids
-            rule = CALIBRATION_RULES[DEFAULT_CALIBRATION if self.calibrate is True
-                                     else self.calibrate]
-            self.calibrator_ = ConformalCalibrator(**rule).fit(
-                A, E, levels, first.scale,
-                groups=None if segments is None
-                else segments.reindex(first.series_ids).to_numpy(object))
         self.backtests_ = results
+        self._names = names
+        self._ensemble_backtest = E  # (windows, series, horizon, levels)
+        self.calibrator_ = (self._fit_calibrator(self.calibrate) if self.calibrate
+                            else None)
         self.failed_ = failed
         self._store_reports(pm, results, names, timings, A, F, E, levels, quantiles,
                             groups, labels, first, sp)
@@ -491,8 +486,20 @@ class AutoForecaster(OwnHistoryForecaster):
                 est.fit(y, X=X, fh=fh)
             self.forecasters_[n] = est
         self._used = used
-        self._names = names
         return self
+
+    def _fit_calibrator(self, calibrate) -> ConformalCalibrator:
+        """A calibrator of the fitted ensemble by the rule ``calibrate``
+        (``True`` or a key of :data:`CALIBRATION_RULES`), learnt on the
+        ensemble's backtest quantiles, per segment as well as pooled."""
+        rule = CALIBRATION_RULES[DEFAULT_CALIBRATION if calibrate is True
+                                 else calibrate]
+        first = self.backtests_[self._names[0]]
+        groups = (None if self.segments_ is None
+                  else self.segments_.reindex(first.series_ids).to_numpy(object))
+        return ConformalCalibrator(**rule).fit(
+            first.actual, self._ensemble_backtest, first.levels, first.scale,
+            groups=groups)
 
     def _resolve_segments(self, y, pm: PanelMatrix) -> pd.Series | None:
         """``segments`` as a Series indexed like ``pm.ids`` (see
